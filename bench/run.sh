@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# bench/run.sh — run every benchmark and write BENCHMARKS.md.
+#
+#   1. scripts/setup.sh; build //server:aia-server (opt) and the grpc-go peer
+#      (bench/peer, modules from the Go module proxy)
+#   2. bench/ghz_health.sh: aia.v1.SystemService/GetHealth, pinned/unpinned,
+#      --log-level warn / defaults (access log on)
+#   3. grpc.health.v1.Health/Check on aia-server (--log-level warn) and on the
+#      peer, pinned and unpinned: the like-for-like pair
+#   4. if perf works here, `perf record -g` of the server during one more
+#      pinned GetHealth run (kept out of the figures above)
+#   5. bench/report.py render > BENCHMARKS.md (+ bench/analysis.md verbatim)
+#
+#   BENCH_DURATION=2s bench/run.sh     # smoke test (20s by default)
+#   BENCH_PERF=0 bench/run.sh          # skip the profile
+# Other knobs: see bench/lib.sh.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+trap bench_stop_server EXIT
+
+"$BENCH_ROOT/scripts/setup.sh"
+for tool in ghz grpcurl taskset python3 go; do
+    command -v "$tool" >/dev/null || bench_die "$tool not found"
+done
+rm -rf "$BENCH_OUT/results" "$BENCH_OUT/raw" "$BENCH_OUT/perf"
+mkdir -p "$BENCH_OUT/results" "$BENCH_OUT/raw"
+bench_build_aia
+bench_build_peer
+
+"$BENCH_ROOT/bench/ghz_health.sh" --no-build
+
+for pin in pinned unpinned; do
+    bench_scenario "aia-check-$pin-warn" aia grpc.health.v1.Health/Check "$pin" warn --log-level warn
+    bench_scenario "peer-check-$pin" peer grpc.health.v1.Health/Check "$pin" n/a
+done
+
+perf_dir=""
+if [ "${BENCH_PERF:-1}" != 0 ] && command -v perf >/dev/null \
+        && perf record -e cpu-clock -o /dev/null -- true >/dev/null 2>&1; then
+    perf_dir="$BENCH_OUT/perf"
+    mkdir -p "$perf_dir"
+    BENCH_PERF_DATA="$perf_dir/perf.data" \
+        bench_scenario perf-gethealth-pinned-warn aia aia.v1.SystemService/GetHealth pinned warn --log-level warn
+    mv "$BENCH_OUT/results/perf-gethealth-pinned-warn.json" "$perf_dir/run.json"
+    rep=(perf report -i "$perf_dir/perf.data" --stdio -g none --percent-limit 0.5)
+    "${rep[@]}" --no-children --sort dso >"$perf_dir/perf-dso.txt" 2>/dev/null || true
+    "${rep[@]}" --no-children --sort dso,sym >"$perf_dir/perf-sym.txt" 2>/dev/null || true
+    perf report -i "$perf_dir/perf.data" --stdio -g none --percent-limit 4 \
+        --children --sort sym >"$perf_dir/perf-children.txt" 2>/dev/null || true
+else
+    bench_log "perf not usable here (or BENCH_PERF=0): no profile"
+fi
+
+python3 "$BENCH_ROOT/bench/report.py" render --results "$BENCH_OUT/results" \
+    ${perf_dir:+--perf-dir "$perf_dir"} --notes "$BENCH_ROOT/bench/analysis.md" \
+    >"$BENCH_ROOT/BENCHMARKS.md"
+bench_log "wrote BENCHMARKS.md"

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# scripts/setup.sh — install what AIA needs to build, run, test and benchmark,
+# and only what is missing.
+#
+# Idempotent and quiet: when everything is present it only checks (one
+# dpkg-query, two file tests, one Python import) and prints nothing. When
+# something is missing it says what it installs in one line, keeps the
+# installers' chatter in a log under ${TMPDIR:-/tmp}, and shows that log only
+# if the install fails.
+#
+#   Debian packages  apt-get (apt-get update only when one is missing)
+#   Go tools         go install ...@latest into $(go env GOPATH)/bin
+#   Python packages  python3 -m pip install -r tests/requirements.txt
+#
+# Callers get Go's bin directory on PATH by sourcing scripts/env.sh.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=env.sh
+. "$ROOT/scripts/env.sh"
+
+APT_PACKAGES=(
+    bazel-bootstrap                                # Bazel 4.2.3, builds offline
+    gcc
+    libgrpc-dev                                    # gRPC C core 1.51
+    protobuf-compiler-grpc
+    protobuf-c-compiler libprotobuf-c-dev          # protoc-c, libprotobuf-c
+    protobuf-compiler libprotobuf-dev              # protoc, well-known types
+    grpc-proto                                     # health and reflection protos
+    golang-github-grpc-ecosystem-grpc-gateway-dev  # google/api/*.proto
+    libcurl4-openssl-dev libssl-dev libjemalloc-dev libcmocka-dev libsqlite3-dev
+)
+
+LOG="${TMPDIR:-/tmp}/aia-setup.$$.log"
+trap 'rm -f "$LOG"' EXIT
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+# Run "$@" with its output in $LOG; on failure show the log and stop.
+quietly() {
+    if ! "$@" >"$LOG" 2>&1; then
+        say "failed: $*"
+        cat "$LOG" >&2
+        exit 1
+    fi
+}
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO=(sudo)
+fi
+
+apt_install() {
+    say "installing Debian packages: $*"
+    quietly "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    quietly "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -q -o Dpkg::Use-Pty=0 "$@"
+}
+
+# --- Debian packages --------------------------------------------------------
+# One dpkg-query for all of them; a package dpkg has never heard of is missing.
+want=("${APT_PACKAGES[@]}")
+command -v go >/dev/null 2>&1 || want+=(golang-go)       # the machine image ships Go
+command -v python3 >/dev/null 2>&1 || want+=(python3 python3-pip)
+installed="$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${want[@]}" 2>/dev/null || true)"
+missing=()
+for p in "${want[@]}"; do
+    grep -q "^$p ii" <<<"$installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    apt_install "${missing[@]}"
+    . "$ROOT/scripts/env.sh"
+fi
+
+# --- Go tools ---------------------------------------------------------------
+go_tool() {  # go_tool NAME MODULE_PATH
+    if [ -x "$AIA_GOBIN/$1" ] || command -v "$1" >/dev/null 2>&1; then
+        return 0
+    fi
+    say "installing $1 ($2@latest) into $AIA_GOBIN"
+    quietly env GOBIN="$AIA_GOBIN" go install "$2@latest"
+}
+go_tool grpcurl github.com/fullstorydev/grpcurl/cmd/grpcurl
+go_tool ghz github.com/bojand/ghz/cmd/ghz
+
+# --- Python packages --------------------------------------------------------
+if ! python3 -c 'import grpc, grpc_tools, grpc_health.v1.health_pb2, grpc_reflection.v1alpha.reflection_pb2, google.protobuf, pytest' >/dev/null 2>&1; then
+    say "installing Python packages from tests/requirements.txt"
+    if ! python3 -m pip --version >/dev/null 2>&1; then
+        apt_install python3-pip
+    fi
+    if ! python3 -m pip install -q -r "$ROOT/tests/requirements.txt" >"$LOG" 2>&1; then
+        # Debian's own python3 is "externally managed" (PEP 668).
+        if grep -q externally-managed "$LOG"; then
+            quietly python3 -m pip install -q --break-system-packages -r "$ROOT/tests/requirements.txt"
+        else
+            say "failed: python3 -m pip install -r tests/requirements.txt"
+            cat "$LOG" >&2
+            exit 1
+        fi
+    fi
+fi
