@@ -1,0 +1,55 @@
+/* server/config.h — aia-server's configuration.
+ *
+ * Sources, strongest first: command-line flags, AIA_* environment variables,
+ * an optional config file (--config FILE or AIA_CONFIG; `key = value` lines,
+ * `#` comments). Every key exists in all three forms (--data-dir, AIA_DATA_DIR,
+ * data_dir). With no source at all the embedded defaults apply, so
+ * `aia-server` starts with no configuration. docs/configuration.md is the
+ * user-facing reference; k_keys in config.c is the single list of keys.
+ *
+ * Errors name their source (the flag, the variable, or file:line) and why.
+ * Not thread-safe; load once at start-up.
+ */
+#ifndef AIA_SERVER_CONFIG_H
+#define AIA_SERVER_CONFIG_H
+
+#include "lib/base/log.h"
+#include "lib/base/status.h"
+
+#define AIA_CONFIG_STR_MAX 1024
+
+typedef struct aia_config {
+    char listen[AIA_CONFIG_STR_MAX];   /* host:port; port 0 picks a free one */
+    char data_dir[AIA_CONFIG_STR_MAX]; /* created when missing; must be writable */
+    char config_file[AIA_CONFIG_STR_MAX]; /* the file that was read, or "" */
+    int threads;                       /* CQ threads = worker threads */
+    aia_log_level log_level;
+    aia_log_format log_format;
+    long max_recv_message_bytes;
+    long max_send_message_bytes;
+    long keepalive_time_ms;
+    long keepalive_timeout_ms;
+    long shutdown_grace_ms;
+    long stream_queue_depth;           /* messages queued per stream before backpressure */
+} aia_config;
+
+typedef enum aia_config_action {
+    AIA_CONFIG_RUN,     /* start the server */
+    AIA_CONFIG_HELP,    /* --help was given: print usage, exit 0 */
+    AIA_CONFIG_VERSION, /* --version was given */
+} aia_config_action;
+
+/* Fills cfg from defaults, then the config file, then `envp`-style
+ * environment (getenv), then argv. Returns AIA_INVALID_ARGUMENT with a
+ * message naming the source on any bad input; *action says what to do. */
+aia_status aia_config_load(aia_config *cfg, int argc, char **argv, aia_config_action *action,
+                           aia_error *err);
+
+/* Checks what can only be checked against the machine: the listen address
+ * parses, the data directory exists (created if missing) and is writable. */
+aia_status aia_config_validate(const aia_config *cfg, aia_error *err);
+
+/* Writes the usage text to stdout. */
+void aia_config_print_usage(const char *argv0);
+
+#endif

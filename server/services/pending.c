@@ -1,0 +1,34 @@
+/* server/services/pending.c — services whose capability has not landed.
+ *
+ * Their methods are in the table (registered, reflected, their requests
+ * decoded and validated) but have no handler, so they answer UNIMPLEMENTED
+ * with the sentence below. Each moves to a file of its own when its issue
+ * lands. */
+#include "aia/v1/coordinator.pb-c.h"
+#include "aia/v1/drift.pb-c.h"
+#include "aia/v1/llm.pb-c.h"
+#include "aia/v1/model.pb-c.h"
+#include "server/services/services.h"
+
+const aia_service_impl aia_model_service = {
+    .descriptor = &aia__v1__model_service__descriptor,
+    .missing = "training jobs, the model registry, endpoints and online prediction need the embedded ML "
+               "engine (lib/ml, issue #4) and ModelService (issue #5), which have not landed",
+};
+
+const aia_service_impl aia_drift_service = {
+    .descriptor = &aia__v1__drift_service__descriptor,
+    .missing = "drift statistics and monitors (lib/drift, DriftService, issue #6) have not landed",
+};
+
+const aia_service_impl aia_coordinator_service = {
+    .descriptor = &aia__v1__coordinator_service__descriptor,
+    .missing = "the multi-agent coordinator (lib/coord, CoordinatorService) has not landed; it builds on "
+               "ModelService (issue #5)",
+};
+
+const aia_service_impl aia_llm_service = {
+    .descriptor = &aia__v1__llmservice__descriptor,
+    .missing = "LLM providers (lib/llm: Vertex AI, Gemini API, OpenAI-compatible, local GGUF; LLMService, "
+               "issue #7) have not landed",
+};
