@@ -67,6 +67,12 @@ bench_cpu_ticks() {
     echo $(( ${12} + ${13} ))    # fields 14 (utime) and 15 (stime)
 }
 
+# Busy time of the whole machine in clock ticks: user nice system irq softirq
+# steal, from the first line of /proc/stat.
+bench_machine_busy_ticks() {
+    awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+
 bench_status_kb() {  # bench_status_kb PID FIELD  -> value in kB
     awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
 }
@@ -150,12 +156,16 @@ bench_scenario() {
             >"$BENCH_OUT/raw/$name.perf.log" 2>&1 &
         perf_pid=$!
     fi
+    local b0 b1
+    b0="$(bench_machine_busy_ticks)"
     t0="$(bench_cpu_ticks "$pid")"
-    if ! "${cli_pre[@]}" ghz "${ghz_args[@]}" -z "$BENCH_DURATION" -O json "$addr" \
+    if ! "${cli_pre[@]}" python3 "$BENCH_ROOT/bench/report.py" exec-cpu "$BENCH_OUT/raw/$name.ghz.cpu" -- \
+            ghz "${ghz_args[@]}" -z "$BENCH_DURATION" -O json "$addr" \
             >"$BENCH_OUT/raw/$name.ghz.json" 2>"$BENCH_OUT/raw/$name.ghz.err"; then
         bench_log "$name: ghz failed: $(cat "$BENCH_OUT/raw/$name.ghz.err")"
     fi
     t1="$(bench_cpu_ticks "$pid")"
+    b1="$(bench_machine_busy_ticks)"
     local hwm rss threads
     hwm="$(bench_status_kb "$pid" VmHWM)"
     rss="$(bench_status_kb "$pid" VmRSS)"
@@ -170,6 +180,8 @@ bench_scenario() {
         --ticks "$((t1 - t0))" --clk-tck "$(getconf CLK_TCK)" --vmhwm-kb "$hwm" \
         --vmrss-kb "$rss" --threads "$threads" --log-bytes "$logbytes" \
         --duration "$BENCH_DURATION" --concurrency "$BENCH_CONCURRENCY" \
+        --client-cpu "$BENCH_OUT/raw/$name.ghz.cpu" --machine-busy-ticks "$((b1 - b0))" \
+        --ncpu "$(nproc --all)" \
         || bench_die "$name: could not record results"
     # The access log of a 20 s run can be large; keep only its tail.
     if [ "$logbytes" -gt 1048576 ]; then

@@ -52,6 +52,20 @@ def cmd_record(a):
     count = int(ghz.get("count", 0))
     ok = int(codes.get("OK", 0))
     cpu_s = a.ticks / a.clk_tck
+    wall_s = ghz.get("total", 0) / 1e9
+    client_cpu_s = None
+    if a.client_cpu:
+        try:
+            with open(a.client_cpu) as f:
+                client_cpu_s = float(f.read().strip())
+        except (OSError, ValueError):
+            pass
+    # CPU that neither the server nor ghz used: other processes on the
+    # machine, a sign of a noisy measurement.
+    other_pct = None
+    if a.machine_busy_ticks is not None and client_cpu_s is not None and wall_s and a.ncpu:
+        other = a.machine_busy_ticks / a.clk_tck - cpu_s - client_cpu_s
+        other_pct = max(0.0, 100.0 * other / (wall_s * a.ncpu))
     rec = {
         "name": a.name,
         "server": a.server,
@@ -75,6 +89,9 @@ def cmd_record(a):
         "cpu_ticks": a.ticks,
         "clk_tck": a.clk_tck,
         "cpu_s": cpu_s,
+        "wall_s": wall_s,
+        "client_cpu_s": client_cpu_s,
+        "other_cpu_pct": other_pct,
         # Over every request the server answered (errors cost CPU too).
         "cpu_us_per_req": (cpu_s * 1e6 / count) if count else None,
         "vmhwm_kb": a.vmhwm_kb,
@@ -85,6 +102,20 @@ def cmd_record(a):
     with open(a.out, "w") as f:
         json.dump(rec, f, indent=1, sort_keys=True)
         f.write("\n")
+
+
+# --------------------------------------------------------------------------
+# exec-cpu: run a command, then write the CPU time (user+sys, seconds) it and
+# its children used to a file; exits with the command's status.
+
+def cmd_exec_cpu(a):
+    import resource
+    cmd = a.argv[1:] if a.argv and a.argv[0] == "--" else a.argv
+    rc = subprocess.call(cmd)
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(a.out, "w") as f:
+        f.write(f"{ru.ru_utime + ru.ru_stime:.3f}\n")
+    sys.exit(rc)
 
 
 # --------------------------------------------------------------------------
@@ -119,11 +150,11 @@ def ratio(a, b):
 
 def cmd_summary(a):
     recs = load(a.files)
-    hdr = f"{'scenario':34} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'CPU µs/req':>10} {'VmHWM MiB':>9} {'errors':>6}"
+    hdr = f"{'scenario':34} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'CPU µs/req':>10} {'VmHWM MiB':>9} {'errors':>6} {'other %':>7}"
     print(hdr)
     for r in recs.values():
         print(f"{r['name']:34} {fnum(r['rps']):>9} {fnum(r['p50_ms'], 2):>7} {fnum(r['p99_ms'], 2):>7} "
-              f"{fnum(r['cpu_us_per_req'], 1):>10} {fnum(mib(r['vmhwm_kb']), 1):>9} {r['errors']:>6}")
+              f"{fnum(r['cpu_us_per_req'], 1):>10} {fnum(mib(r['vmhwm_kb']), 1):>9} {r['errors']:>6} {fnum(r.get('other_cpu_pct'), 1):>7}")
 
 
 # --------------------------------------------------------------------------
@@ -179,6 +210,8 @@ def machine():
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": commit + (" (with uncommitted changes)" if dirty else ""),
         "subject": subject,
+        "load": os.environ.get("BENCH_LOADAVG_START", ""),
+        "load_end": os.environ.get("BENCH_LOADAVG_END", ""),
         "libgrpc": sh("dpkg-query", "-W", "-f=${Version}", "libgrpc-dev"),
         "grpc_go": grpc_go,
         "go": sh("go", "env", "GOVERSION"),
@@ -207,6 +240,8 @@ def perf_rows(path, limit):
                 if not m:
                     continue
                 rest = re.sub(r"\s+", " ", m.group(3))
+                if re.fullmatch(r"(\[[.k]\] )?(0x)?[0-9a-f]+", rest):
+                    continue  # an unresolved address (no frame pointers there)
                 rows.append((float(m.group(1)), m.group(2) and float(m.group(2)), rest))
     except OSError:
         return []
@@ -230,6 +265,8 @@ def cmd_render(a):
     w("|---|---|")
     w(f"| machine | {m['nproc']} CPUs ({md_escape(m['cpu'])}), {m['mem']}, Linux {m['kernel']} |")
     w(f"| date | {m['date']} |")
+    if m["load"]:
+        w(f"| load average (1, 5, 15 min) | {m['load']} at the start, {m['load_end']} at the end |")
     w(f"| git commit | `{m['commit']}` {md_escape(m['subject'])} |")
     w(f"| aia-server | gRPC C core {m['libgrpc']} (Debian libgrpc-dev), protobuf-c, jemalloc; Bazel `-c opt` |")
     w(f"| peer | grpc-go {m['grpc_go']} ({m['go']}), stock `health.NewServer()` + reflection, bench/peer/ |")
@@ -261,6 +298,7 @@ def cmd_render(a):
         ("Health/Check, unpinned", "aia-check-unpinned-warn", "peer-check-unpinned"),
         ("GetHealth, pinned, `--log-level warn`", "aia-gethealth-pinned-warn", "peer-check-pinned"),
         ("GetHealth, unpinned, `--log-level warn`", "aia-gethealth-unpinned-warn", "peer-check-unpinned"),
+        ("GetHealth, pinned, `--log-level warn --threads 1`", "aia-gethealth-pinned-warn-t1", "peer-check-pinned"),
         ("GetHealth, pinned, defaults (access log on)", "aia-gethealth-pinned-default", "peer-check-pinned"),
         ("GetHealth, unpinned, defaults (access log on)", "aia-gethealth-unpinned-default", "peer-check-unpinned"),
     ]
@@ -294,14 +332,19 @@ def cmd_render(a):
     w("## Every run")
     w("")
     w("| run | server args | threads | requests | errors | req/s | avg ms | p50 ms | p90 ms | p99 ms "
-      "| server CPU s | CPU µs/req | VmHWM MiB | VmRSS MiB | server log bytes |")
-    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+      "| server CPU s | CPU µs/req | ghz CPU s | other load % | VmHWM MiB | VmRSS MiB | server log bytes |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in recs.values():
         args = f"`{r['server_args']}`" if r["server_args"] else "(defaults)"
         w(f"| {r['name']} | {args} | {r['threads']} | {fnum(r['requests'])} | {fnum(r['errors'])} "
           f"| {fnum(r['rps'])} | {fnum(r['avg_ms'], 2)} | {fnum(r['p50_ms'], 2)} | {fnum(r['p90_ms'], 2)} "
           f"| {fnum(r['p99_ms'], 2)} | {fnum(r['cpu_s'], 2)} | {fnum(r['cpu_us_per_req'], 1)} "
+          f"| {fnum(r.get('client_cpu_s'), 2)} | {fnum(r.get('other_cpu_pct'), 1)} "
           f"| {fnum(mib(r['vmhwm_kb']), 1)} | {fnum(mib(r['vmrss_kb']), 1)} | {fnum(r['log_bytes'])} |")
+    w("")
+    w("*ghz CPU s*: user+sys of the ghz process. *other load %*: the machine's busy CPU time "
+      "(/proc/stat) not used by the server or ghz during the run, as a share of all cores; more "
+      "than a few percent means something else was running and the run is noisy.")
     errs = {r["name"]: r["error_distribution"] for r in recs.values() if r["errors"]}
     if errs:
         w("")
@@ -396,6 +439,12 @@ def main():
     r.add_argument("--log-bytes", type=int)
     r.add_argument("--duration", default="")
     r.add_argument("--concurrency", type=int)
+    r.add_argument("--client-cpu")
+    r.add_argument("--machine-busy-ticks", type=int)
+    r.add_argument("--ncpu", type=int)
+    e = sub.add_parser("exec-cpu")
+    e.add_argument("out")
+    e.add_argument("argv", nargs=argparse.REMAINDER)
     s = sub.add_parser("summary")
     s.add_argument("files", nargs="+")
     d = sub.add_parser("render")
@@ -403,7 +452,8 @@ def main():
     d.add_argument("--perf-dir")
     d.add_argument("--notes")
     a = p.parse_args()
-    {"record": cmd_record, "summary": cmd_summary, "render": cmd_render}[a.cmd](a)
+    {"record": cmd_record, "summary": cmd_summary, "render": cmd_render,
+     "exec-cpu": cmd_exec_cpu}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,14 @@ mkdir -p "$BENCH_OUT/results" "$BENCH_OUT/raw"
 bench_build_aia
 bench_build_peer
 
+export BENCH_LOADAVG_START BENCH_LOADAVG_END
+BENCH_LOADAVG_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+
 "$BENCH_ROOT/bench/ghz_health.sh" --no-build
+# Pinned to one core, the default thread count (one per online CPU) puts two
+# completion-queue threads on that core: also measure one thread there.
+bench_scenario aia-gethealth-pinned-warn-t1 aia aia.v1.SystemService/GetHealth pinned warn \
+    --log-level warn --threads 1
 
 for pin in pinned unpinned; do
     bench_scenario "aia-check-$pin-warn" aia grpc.health.v1.Health/Check "$pin" warn --log-level warn
@@ -51,6 +58,7 @@ else
     bench_log "perf not usable here (or BENCH_PERF=0): no profile"
 fi
 
+BENCH_LOADAVG_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 python3 "$BENCH_ROOT/bench/report.py" render --results "$BENCH_OUT/results" \
     ${perf_dir:+--perf-dir "$perf_dir"} --notes "$BENCH_ROOT/bench/analysis.md" \
     >"$BENCH_ROOT/BENCHMARKS.md"
