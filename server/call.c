@@ -569,7 +569,8 @@ static void on_close(aia_tag *tag, int ok)
     rpc->cancelled = rpc->close_cancelled;
     if (rpc->cancelled) rpc_drop_queue(rpc);
     int notify = rpc->cancelled && !rpc->stop_notified && rpc->stop_fn && !rpc->finish_requested;
-    if (rpc->cancelled) rpc->stop_notified = 1;
+    /* Without a callback yet, aia_rpc_on_stop() reports the cancel later. */
+    if (notify) rpc->stop_notified = 1;
     aia_stop_fn fn = rpc->stop_fn;
     void *arg = rpc->stop_arg;
     pthread_cond_broadcast(&rpc->cv);
@@ -578,26 +579,38 @@ static void on_close(aia_tag *tag, int ok)
     rpc_unref(rpc);
 }
 
+static int finish_requested(aia_rpc *rpc)
+{
+    pthread_mutex_lock(&rpc->mu);
+    int done = rpc->finish_requested;
+    pthread_mutex_unlock(&rpc->mu);
+    return done;
+}
+
+/* One received message of a bidi stream. The handler is called with NULL
+ * both at the client's half-close and when the call breaks, so it always
+ * gets the chance to finish (and so release its hold). */
 static void on_recv(aia_tag *tag, int ok)
 {
     aia_rpc *rpc = AIA_CONTAINER_OF(tag, aia_rpc, t_recv);
     grpc_byte_buffer *bb = rpc->recv_buf;
     rpc->recv_buf = NULL;
-    if (ok && !rpc->finish_requested) {
-        const ProtobufCMessage *msg = NULL;
-        aia_error err;
-        if (!bb) {
-            rpc->method->impl->bidi(rpc, NULL); /* half-close */
-        } else if (aia_codec_unpack(bb, rpc->method->request, &rpc->alloc, &msg, &err) != AIA_OK) {
-            aia_rpc_finish(rpc, err.code, err.message);
-        } else {
-            rpc->method->impl->bidi(rpc, msg);
-            aia_arena_reset(&rpc->arena);
-            pthread_mutex_lock(&rpc->mu);
-            int more = !rpc->finish_requested && !rpc->closed;
-            pthread_mutex_unlock(&rpc->mu);
-            if (more) post_recv(rpc);
-        }
+    const ProtobufCMessage *msg = NULL;
+    aia_error err;
+    if (finish_requested(rpc)) {
+        /* finished while this receive was pending: nothing to deliver */
+    } else if (!ok || !bb) {
+        rpc->method->impl->bidi(rpc, NULL);
+    } else if (aia_codec_unpack(bb, rpc->method->request, &rpc->alloc, &msg, &err) != AIA_OK) {
+        aia_rpc_finish(rpc, err.code, err.message);
+    } else {
+        rpc->method->impl->bidi(rpc, msg);
+        aia_arena_reset(&rpc->arena);
+        pthread_mutex_lock(&rpc->mu);
+        int more = !rpc->finish_requested && !rpc->closed;
+        pthread_mutex_unlock(&rpc->mu);
+        if (more) post_recv(rpc);
+        else if (!finish_requested(rpc)) rpc->method->impl->bidi(rpc, NULL); /* closed under us */
     }
     if (bb) grpc_byte_buffer_destroy(bb);
     rpc_unref(rpc);
