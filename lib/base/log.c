@@ -1,6 +1,6 @@
 /* lib/base/log.c — see log.h.
  *
- * Lines are built in a stack buffer-backed aia_strbuf and written with one
+ * Lines are built in a stack-backed aia_strbuf and written with one
  * write(2); the configuration is read without locks because it is set once
  * before threads start. */
 #include "lib/base/log.h"
@@ -107,7 +107,9 @@ void aia_log_event(aia_log_level level, const char *event, const aia_log_field *
     if (!aia_log_enabled(level)) return;
     char ts[40];
     aia_time_format_rfc3339(aia_time_now_ns(), ts, sizeof ts);
-    aia_strbuf sb = AIA_STRBUF_INIT;
+    char line[1024]; /* most events fit: no allocation on the per-request path */
+    aia_strbuf sb;
+    aia_strbuf_init_with(&sb, line, sizeof line);
     int json = g_format == AIA_LOG_JSON;
     if (json) {
         aia_strbuf_printf(&sb, "{\"ts\":\"%s\",\"level\":\"%s\",\"event\":", ts, k_level_names[level]);

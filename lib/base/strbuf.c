@@ -11,11 +11,21 @@ void aia_strbuf_init(aia_strbuf *sb)
     sb->data = NULL;
     sb->len = sb->cap = 0;
     sb->oom = 0;
+    sb->borrowed = 0;
+}
+
+void aia_strbuf_init_with(aia_strbuf *sb, char *storage, size_t size)
+{
+    aia_strbuf_init(sb);
+    sb->data = storage;
+    sb->cap = size;
+    sb->borrowed = 1;
+    storage[0] = '\0';
 }
 
 void aia_strbuf_free(aia_strbuf *sb)
 {
-    free(sb->data);
+    if (!sb->borrowed) free(sb->data);
     aia_strbuf_init(sb);
 }
 
@@ -37,11 +47,13 @@ int aia_strbuf_reserve(aia_strbuf *sb, size_t extra)
     if (need <= sb->cap) return 0;
     size_t cap = sb->cap ? sb->cap : 64;
     while (cap < need) cap *= 2;
-    char *p = realloc(sb->data, cap);
+    char *p = sb->borrowed ? malloc(cap) : realloc(sb->data, cap);
     if (!p) {
         sb->oom = 1;
         return -1;
     }
+    if (sb->borrowed) memcpy(p, sb->data, sb->len + 1);
+    sb->borrowed = 0;
     sb->data = p;
     sb->cap = cap;
     return 0;
@@ -124,6 +136,10 @@ char *aia_strbuf_release(aia_strbuf *sb, size_t *len)
 {
     char *out = sb->data;
     if (len) *len = sb->len;
+    if (sb->borrowed) {
+        out = malloc(sb->len + 1);
+        if (out) memcpy(out, sb->data, sb->len + 1);
+    }
     if (!out) out = calloc(1, 1);
     aia_strbuf_init(sb);
     return out;

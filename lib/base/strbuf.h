@@ -17,11 +17,17 @@ typedef struct aia_strbuf {
     size_t len;     /* bytes used, excluding the terminator */
     size_t cap;     /* bytes allocated */
     int oom;        /* non-zero once an allocation failed */
+    int borrowed;   /* data is caller-provided storage (see aia_strbuf_init_with) */
 } aia_strbuf;
 
-#define AIA_STRBUF_INIT {NULL, 0, 0, 0}
+#define AIA_STRBUF_INIT {NULL, 0, 0, 0, 0}
 
 void aia_strbuf_init(aia_strbuf *sb);
+/* Starts with caller-provided storage (e.g. a stack array of `size` >= 1
+ * bytes) and moves to the heap only if the text outgrows it: hot paths that
+ * build short lines then allocate nothing. aia_strbuf_free() never frees
+ * the borrowed storage; aia_strbuf_release() returns a heap copy. */
+void aia_strbuf_init_with(aia_strbuf *sb, char *storage, size_t size);
 void aia_strbuf_free(aia_strbuf *sb);
 /* Empties the buffer, keeping its memory for reuse. */
 void aia_strbuf_reset(aia_strbuf *sb);
