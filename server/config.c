@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,7 @@ typedef struct config_key {
 static const config_key k_keys[] = {
     {"listen", KEY_STR, OFF(listen), 0, 0, "address to listen on, host:port (port 0: any free port)"},
     {"data_dir", KEY_STR, OFF(data_dir), 0, 0, "data directory (created if missing)"},
-    {"threads", KEY_INT, OFF(threads), 1, 256, "completion-queue threads, and as many workers"},
+    {"threads", KEY_INT, OFF(threads), 1, 256, "completion-queue threads, and as many workers (default: usable CPUs)"},
     {"log_level", KEY_LOG_LEVEL, OFF(log_level), 0, 0, "debug | info | warn | error"},
     {"log_format", KEY_LOG_FORMAT, OFF(log_format), 0, 0, "text | json (one event per line)"},
     {"max_recv_message_bytes", KEY_LONG, OFF(max_recv_message_bytes), 1024, INT_MAX,
@@ -51,13 +52,25 @@ static const config_key k_keys[] = {
 
 #define N_KEYS (sizeof k_keys / sizeof k_keys[0])
 
+/* CPUs this process may run on: under `taskset -c 0` or a container's
+ * cpuset that is 1, not the machine's count, so the default never
+ * oversubscribes the cores the server actually has. */
+static int usable_cpus(void)
+{
+    cpu_set_t set;
+    int n = 0;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) n = CPU_COUNT(&set);
+    if (n <= 0) n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (n <= 0) n = 2;
+    return n > 256 ? 256 : n;
+}
+
 static void set_defaults(aia_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     snprintf(cfg->listen, sizeof cfg->listen, "127.0.0.1:50051");
     snprintf(cfg->data_dir, sizeof cfg->data_dir, "./var");
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    cfg->threads = cpus > 0 ? (int)(cpus > 256 ? 256 : cpus) : 2;
+    cfg->threads = usable_cpus();
     cfg->log_level = AIA_LOG_INFO;
     cfg->log_format = AIA_LOG_TEXT;
     cfg->max_recv_message_bytes = 4L * 1024 * 1024;
