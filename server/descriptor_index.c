@@ -158,7 +158,7 @@ aia_status aia_descriptor_index_create(const unsigned char *blob, size_t len, ai
         aia_descriptor_index_destroy(idx);
         return st;
     }
-    qsort(idx->symbols, idx->n_symbols, sizeof *idx->symbols, cmp_symbol);
+    if (idx->n_symbols) qsort(idx->symbols, idx->n_symbols, sizeof *idx->symbols, cmp_symbol); /* NULL when empty */
     *out = idx;
     return AIA_OK;
 }
@@ -187,7 +187,8 @@ int aia_descriptor_index_find_symbol(const aia_descriptor_index *idx, const char
 {
     if (symbol[0] == '.') symbol++;
     symbol_entry key = {(char *)symbol, 0};
-    const symbol_entry *hit = bsearch(&key, idx->symbols, idx->n_symbols, sizeof key, cmp_symbol);
+    const symbol_entry *hit =
+        idx->n_symbols ? bsearch(&key, idx->symbols, idx->n_symbols, sizeof key, cmp_symbol) : NULL;
     return hit ? hit->file : -1;
 }
 
