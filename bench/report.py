@@ -298,7 +298,7 @@ def cmd_render(a):
         ("Health/Check, unpinned", "aia-check-unpinned-warn", "peer-check-unpinned"),
         ("GetHealth, pinned, `--log-level warn`", "aia-gethealth-pinned-warn", "peer-check-pinned"),
         ("GetHealth, unpinned, `--log-level warn`", "aia-gethealth-unpinned-warn", "peer-check-unpinned"),
-        ("GetHealth, pinned, `--log-level warn --threads 1`", "aia-gethealth-pinned-warn-t1", "peer-check-pinned"),
+        ("GetHealth, pinned, `--log-level warn --threads 2`", "aia-gethealth-pinned-warn-t2", "peer-check-pinned"),
         ("GetHealth, pinned, defaults (access log on)", "aia-gethealth-pinned-default", "peer-check-pinned"),
         ("GetHealth, unpinned, defaults (access log on)", "aia-gethealth-unpinned-default", "peer-check-unpinned"),
     ]
