@@ -55,6 +55,12 @@
  * error for other types. Proto2 required fields missing from the input are
  * an error. Nothing here aborts or crashes on any input.
  *
+ * Limits: nesting depth (max_depth, default 64, at most 1000) in both
+ * directions, which also bounds recursion. There is no size limit of its
+ * own: decoding holds the parsed text in a temporary tree of roughly three
+ * times the input, so callers bound the input (the server by its maximum
+ * message size, the CLI by 64 MiB).
+ *
  * Thread-safety: both directions are reentrant and keep no global state;
  * concurrent calls are safe as long as each has its own output buffer,
  * allocator and error.
