@@ -437,22 +437,31 @@ class Server:
     def wait_ready(self, timeout=30.0):
         """Wait until Health/Check("") answers SERVING."""
         deadline = time.monotonic() + timeout
-        ch = grpc.insecure_channel(self.address)
         last = None
-        try:
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    raise AssertionError(f"aia-server exited with {self.proc.returncode} before serving{self.diag()}")
-                try:
-                    code, status = health_check(ch, "", timeout=1.0)
-                    last = (code, status)
-                    if code == grpc.StatusCode.OK and status == "SERVING":
-                        return self
-                except Exception as e:  # noqa: BLE001 - keep polling
-                    last = e
-                time.sleep(0.05)
-        finally:
-            ch.close()
+        host, _, port = self.address.rpartition(":")
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"aia-server exited with {self.proc.returncode} before serving{self.diag()}")
+            # Wait for the port with plain connects first: a gRPC channel that
+            # failed to connect backs off for a second before trying again.
+            try:
+                with socket.create_connection((host, int(port)), timeout=0.5):
+                    pass
+            except (OSError, ValueError) as e:
+                last = e
+                time.sleep(0.02)
+                continue
+            ch = grpc.insecure_channel(self.address)
+            try:
+                code, status = health_check(ch, "", timeout=1.0)
+                last = (code, status)
+                if code == grpc.StatusCode.OK and status == "SERVING":
+                    return self
+            except Exception as e:  # noqa: BLE001 - keep polling
+                last = e
+            finally:
+                ch.close()
+            time.sleep(0.05)
         raise AssertionError(f"aia-server not SERVING after {timeout}s (last health answer: {last}){self.diag()}")
 
     def wait_exit(self, timeout):

@@ -20,4 +20,9 @@ if [[ -n "${XML_OUTPUT_FILE:-}" ]]; then
   args+=("--junitxml=${XML_OUTPUT_FILE}")
 fi
 
-python3 -m pytest "${args[@]}" "$@"
+rc=0
+python3 -X faulthandler -m pytest "${args[@]}" "$@" || rc=$?
+if [[ $rc -ne 0 ]]; then
+  echo "run_pytest.sh: pytest exited with status $rc" >&2
+fi
+exit "$rc"

@@ -121,16 +121,67 @@ def test_single_thread_serves_while_a_stream_is_open(servers):
 
 
 def test_max_message_sizes(servers):
-    s = servers(extra_args=["--max-recv-message-bytes", "1024", "--max-send-message-bytes", "200"])
+    s = servers(extra_args=["--max-recv-message-bytes", "1024", "--max-send-message-bytes", "1024"])
     m = e2e.method_by_name("aia.v1.SystemService/GetHealth")
     with grpc.insecure_channel(s.address) as ch:
         big = b"\x7a\xa0\x1f" + b"x" * 4000  # field 15, 4000 bytes: a valid (unknown-field) message
         res = e2e.call_raw(ch, m.path, big, timeout=5)
         assert res.code == grpc.StatusCode.RESOURCE_EXHAUSTED, f"4 kB request, 1 kB limit: {res}{s.diag(20)}"
         res = e2e.call_raw(ch, m.path, b"", timeout=5)
+        assert res.code == grpc.StatusCode.OK, f"a small request under the limits: {res}{s.diag(20)}"
+        metrics = e2e.method_by_name("aia.v1.SystemService/GetMetrics")
+        res = e2e.call_raw(ch, metrics.path, b"", timeout=5)
         assert res.code == grpc.StatusCode.RESOURCE_EXHAUSTED, (
-            f"GetHealth's response is larger than the 200-byte send limit: {res}{s.diag(20)}")
+            f"GetMetrics' response is larger than the 1024-byte send limit: {res}{s.diag(20)}")
         assert e2e.health_check(ch, "") == (grpc.StatusCode.OK, "SERVING")
+
+
+VALID_SETTINGS = {
+    "threads": "3",
+    "log_level": "debug",
+    "shutdown_grace_ms": "1500",
+    "max_recv_message_bytes": str(8 << 20),
+    "max_send_message_bytes": str(8 << 20),
+    "keepalive_time_ms": "10000",
+    "keepalive_timeout_ms": "5000",
+    "stream_queue_depth": "4",
+}
+
+
+def _exercise(s):
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+    with grpc.insecure_channel(s.address) as ch:
+        assert e2e.get_health(ch).code == grpc.StatusCode.OK, s.diag()
+        stream = health_pb2_grpc.HealthStub(ch).Watch(health_pb2.HealthCheckRequest(service=""), timeout=10)
+        assert next(stream).status == health_pb2.HealthCheckResponse.SERVING
+        stream.cancel()
+
+
+def test_every_flag_accepted(servers):
+    args = []
+    for k, v in VALID_SETTINGS.items():
+        args += ["--" + k.replace("_", "-"), v]
+    s = servers(extra_args=args)
+    _exercise(s)
+    s.stop()
+
+
+def test_every_config_key_accepted(servers, tmp_path):
+    addr = f"127.0.0.1:{e2e.free_port()}"
+    lines = [f"listen = {addr}", f"data_dir = {tmp_path / 'data'}", "log_format = json"]
+    lines += [f"{k} = {v}" for k, v in VALID_SETTINGS.items()]
+    cfg = write_config(tmp_path / "all.conf", lines)
+    s = start_unready(servers, addr, listen=None, data_dir=None, log_format=None,
+                      extra_args=["--config", str(cfg)])
+    _exercise(s)
+    s.stop()
+
+
+def test_every_env_var_accepted(servers, tmp_path):
+    env = {"AIA_" + k.upper(): v for k, v in VALID_SETTINGS.items()}
+    s = servers(env=env)
+    _exercise(s)
+    s.stop()
 
 
 # --------------------------------------------------------------------------
