@@ -206,6 +206,46 @@ static void test_oom_is_sticky(void **state)
     aia_strbuf_free(&sb);
 }
 
+static void test_borrowed_storage(void **state)
+{
+    (void)state;
+    char storage[16];
+    memset(storage, 'X', sizeof storage);
+    aia_strbuf sb;
+    aia_strbuf_init_with(&sb, storage, sizeof storage);
+    assert_ptr_equal(sb.data, storage);
+    assert_string_equal(aia_strbuf_cstr(&sb), "");
+    aia_strbuf_puts(&sb, "short");
+    assert_ptr_equal(sb.data, storage); /* fits: no allocation */
+    assert_string_equal(storage, "short");
+    aia_strbuf_reset(&sb);
+    assert_ptr_equal(sb.data, storage);
+    aia_strbuf_puts(&sb, "0123456789abcde"); /* 15 + NUL: exactly full */
+    assert_ptr_equal(sb.data, storage);
+    /* Outgrowing the storage moves to the heap with the contents. */
+    aia_strbuf_printf(&sb, "%s", "-and-a-much-longer-tail-that-does-not-fit");
+    assert_ptr_not_equal(sb.data, storage);
+    assert_string_equal(aia_strbuf_cstr(&sb), "0123456789abcde-and-a-much-longer-tail-that-does-not-fit");
+    assert_memory_equal(storage, "0123456789abcde", 16); /* storage untouched */
+    aia_strbuf_free(&sb); /* frees the heap copy only (ASan checks) */
+
+    /* free never frees borrowed storage; release returns a heap copy. */
+    aia_strbuf_init_with(&sb, storage, sizeof storage);
+    aia_strbuf_puts(&sb, "abc");
+    size_t len = 0;
+    char *out = aia_strbuf_release(&sb, &len);
+    assert_ptr_not_equal(out, storage);
+    assert_string_equal(out, "abc");
+    assert_int_equal(len, 3);
+    free(out); /* must be a heap pointer */
+    assert_null(sb.data);
+    aia_strbuf_init_with(&sb, storage, sizeof storage);
+    aia_strbuf_json_string(&sb, "q\"", 2);
+    assert_string_equal(storage, "\"q\\\"\"");
+    aia_strbuf_free(&sb);
+    assert_null(sb.data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -217,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_release),
         cmocka_unit_test(test_reset_keeps_memory),
         cmocka_unit_test(test_oom_is_sticky),
+        cmocka_unit_test(test_borrowed_storage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /* tests/unit/base/timeutil_test.c — lib/base/timeutil: RFC 3339 formatting
  * of known instants and sanity of the two clocks. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -43,6 +44,54 @@ static void test_before_epoch(void **state)
     check(-1500000000LL, "1969-12-31T23:59:58.500Z");
 }
 
+/* Consecutive calls in one thread, across and back over second
+ * boundaries, each give their own instant. */
+static void test_consecutive_calls(void **state)
+{
+    (void)state;
+    int64_t t = 1764135872000000000LL; /* 2025-11-26T05:44:32Z */
+    check(t, "2025-11-26T05:44:32.000Z");
+    check(t + 999000000LL, "2025-11-26T05:44:32.999Z");
+    check(t + 1000000000LL, "2025-11-26T05:44:33.000Z");
+    check(t, "2025-11-26T05:44:32.000Z");
+    check(t + 86400000000000LL, "2025-11-27T05:44:32.000Z");
+    check(t + 1000000LL, "2025-11-26T05:44:32.001Z");
+}
+
+typedef struct first_call {
+    int64_t ns;
+    char out[64];
+} first_call;
+
+static void *format_in_new_thread(void *arg)
+{
+    first_call *fc = arg;
+    aia_time_format_rfc3339(fc->ns, fc->out, sizeof fc->out);
+    return NULL;
+}
+
+/* The first call on a thread must be right for every instant, including
+ * the last second of 1969 (time_t -1). */
+static void test_first_call_on_a_thread(void **state)
+{
+    (void)state;
+    struct {
+        int64_t ns;
+        const char *want;
+    } cases[] = {
+        {1764135872123456789LL, "2025-11-26T05:44:32.123Z"},
+        {0, "1970-01-01T00:00:00.000Z"},
+        {-1000000000LL, "1969-12-31T23:59:59.000Z"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        first_call fc = {cases[i].ns, ""};
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, format_in_new_thread, &fc), 0);
+        pthread_join(t, NULL);
+        assert_string_equal(fc.out, cases[i].want);
+    }
+}
+
 static void test_small_buffer_truncates(void **state)
 {
     (void)state;
@@ -76,6 +125,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_instants),
         cmocka_unit_test(test_before_epoch),
+        cmocka_unit_test(test_consecutive_calls),
+        cmocka_unit_test(test_first_call_on_a_thread),
         cmocka_unit_test(test_small_buffer_truncates),
         cmocka_unit_test(test_clocks),
     };

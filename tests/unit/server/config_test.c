@@ -4,6 +4,7 @@
  * file system. Environment is set with setenv/unsetenv; files live in
  * $TEST_TMPDIR. */
 #include <errno.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -88,7 +89,10 @@ static void test_defaults(void **state)
     assert_string_equal(cfg.listen, "127.0.0.1:50051");
     assert_string_equal(cfg.data_dir, "./var");
     assert_string_equal(cfg.config_file, "");
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    /* usable CPUs: the affinity mask, not the machine's count */
+    cpu_set_t set;
+    assert_int_equal(sched_getaffinity(0, sizeof set, &set), 0);
+    int cpus = CPU_COUNT(&set);
     assert_int_equal(cfg.threads, cpus > 256 ? 256 : cpus);
     assert_int_equal(cfg.log_level, AIA_LOG_INFO);
     assert_int_equal(cfg.log_format, AIA_LOG_TEXT);
@@ -98,6 +102,30 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.keepalive_timeout_ms, 20000);
     assert_int_equal(cfg.shutdown_grace_ms, 10000);
     assert_int_equal(cfg.stream_queue_depth, 64);
+}
+
+/* Pinned to one CPU (as under `taskset -c N`), the default is 1 thread. */
+static void test_default_threads_follow_affinity(void **state)
+{
+    (void)state;
+    cpu_set_t saved, one;
+    assert_int_equal(sched_getaffinity(0, sizeof saved, &saved), 0);
+    int cpu = 0;
+    while (cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &saved)) cpu++;
+    assert_true(cpu < CPU_SETSIZE);
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    assert_int_equal(sched_setaffinity(0, sizeof one, &one), 0);
+    aia_config cfg;
+    aia_config_action action;
+    aia_error err;
+    aia_status st = load(&cfg, &action, &err, NULL);
+    assert_int_equal(sched_setaffinity(0, sizeof saved, &saved), 0);
+    assert_int_equal(st, AIA_OK);
+    assert_int_equal(cfg.threads, 1);
+    /* a flag still overrides it */
+    assert_int_equal(load(&cfg, &action, &err, "--threads=3", NULL), AIA_OK);
+    assert_int_equal(cfg.threads, 3);
 }
 
 static void test_flag_forms(void **state)
@@ -452,6 +480,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_defaults, setup),
+        cmocka_unit_test_setup(test_default_threads_follow_affinity, setup),
         cmocka_unit_test_setup(test_flag_forms, setup),
         cmocka_unit_test_setup(test_help_and_version, setup),
         cmocka_unit_test_setup(test_flag_errors_name_the_flag, setup),
