@@ -48,6 +48,7 @@ static int read_varint(const unsigned char **p, const unsigned char *end, uint64
 
 static aia_status add_symbol(aia_descriptor_index *idx, const char *prefix, const char *name, int file)
 {
+    if (!name || !name[0]) return AIA_DATA_LOSS; /* a declaration without a name */
     if (idx->n_symbols == idx->cap_symbols) {
         size_t cap = idx->cap_symbols ? idx->cap_symbols * 2 : 256;
         symbol_entry *s = realloc(idx->symbols, cap * sizeof *s);
@@ -69,30 +70,30 @@ static aia_status add_symbol(aia_descriptor_index *idx, const char *prefix, cons
 static aia_status add_message(aia_descriptor_index *idx, const char *prefix,
                               const Google__Protobuf__DescriptorProto *m, int file)
 {
-    if (add_symbol(idx, prefix, m->name, file) != AIA_OK) return AIA_RESOURCE_EXHAUSTED;
+    aia_status st = add_symbol(idx, prefix, m->name, file);
+    if (st != AIA_OK) return st;
     const char *self = idx->symbols[idx->n_symbols - 1].name;
-    for (size_t i = 0; i < m->n_nested_type; i++)
-        if (add_message(idx, self, m->nested_type[i], file) != AIA_OK) return AIA_RESOURCE_EXHAUSTED;
-    for (size_t i = 0; i < m->n_enum_type; i++)
-        if (add_symbol(idx, self, m->enum_type[i]->name, file) != AIA_OK) return AIA_RESOURCE_EXHAUSTED;
-    return AIA_OK;
+    for (size_t i = 0; i < m->n_nested_type && st == AIA_OK; i++) st = add_message(idx, self, m->nested_type[i], file);
+    for (size_t i = 0; i < m->n_enum_type && st == AIA_OK; i++) st = add_symbol(idx, self, m->enum_type[i]->name, file);
+    return st;
 }
 
+/* Returns AIA_DATA_LOSS for a nameless declaration, AIA_RESOURCE_EXHAUSTED
+ * when out of memory. */
 static aia_status index_file(aia_descriptor_index *idx, int fi)
 {
     const Google__Protobuf__FileDescriptorProto *f = idx->files[fi].proto;
     const char *pkg = f->package ? f->package : "";
-    for (size_t i = 0; i < f->n_message_type; i++)
-        if (add_message(idx, pkg, f->message_type[i], fi) != AIA_OK) return AIA_RESOURCE_EXHAUSTED;
-    for (size_t i = 0; i < f->n_enum_type; i++)
-        if (add_symbol(idx, pkg, f->enum_type[i]->name, fi) != AIA_OK) return AIA_RESOURCE_EXHAUSTED;
-    for (size_t i = 0; i < f->n_service; i++) {
-        if (add_symbol(idx, pkg, f->service[i]->name, fi) != AIA_OK) return AIA_RESOURCE_EXHAUSTED;
-        const char *svc = idx->symbols[idx->n_symbols - 1].name;
-        for (size_t j = 0; j < f->service[i]->n_method; j++)
-            if (add_symbol(idx, svc, f->service[i]->method[j]->name, fi) != AIA_OK) return AIA_RESOURCE_EXHAUSTED;
+    aia_status st = AIA_OK;
+    for (size_t i = 0; i < f->n_message_type && st == AIA_OK; i++) st = add_message(idx, pkg, f->message_type[i], fi);
+    for (size_t i = 0; i < f->n_enum_type && st == AIA_OK; i++) st = add_symbol(idx, pkg, f->enum_type[i]->name, fi);
+    for (size_t i = 0; i < f->n_service && st == AIA_OK; i++) {
+        st = add_symbol(idx, pkg, f->service[i]->name, fi);
+        const char *svc = st == AIA_OK ? idx->symbols[idx->n_symbols - 1].name : NULL;
+        for (size_t j = 0; j < f->service[i]->n_method && st == AIA_OK; j++)
+            st = add_symbol(idx, svc, f->service[i]->method[j]->name, fi);
     }
-    return AIA_OK;
+    return st;
 }
 
 static int cmp_symbol(const void *a, const void *b)
@@ -150,8 +151,12 @@ aia_status aia_descriptor_index_create(const unsigned char *blob, size_t len, ai
                                                                               idx->files[i].bytes);
         if (!idx->files[i].proto)
             st = aia_error_set(err, AIA_DATA_LOSS, "descriptor set: file %zu does not decode", i);
-        else if (index_file(idx, (int)i) != AIA_OK)
-            st = aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "descriptor set: out of memory");
+        else if (!idx->files[i].proto->name || !idx->files[i].proto->name[0])
+            st = aia_error_set(err, AIA_DATA_LOSS, "descriptor set: file %zu has no name", i);
+        else if ((st = index_file(idx, (int)i)) != AIA_OK)
+            aia_error_set(err, st, st == AIA_DATA_LOSS ? "descriptor set: %s declares something without a name"
+                                                       : "descriptor set: out of memory indexing %s",
+                          idx->files[i].proto->name);
     }
     if (st == AIA_OK) st = link_dependencies(idx, err);
     if (st != AIA_OK) {

@@ -25,16 +25,23 @@ void aia_time_format_rfc3339(int64_t unix_ns, char *buf, size_t size)
 {
     /* Log lines format the time once per event; the calendar part changes
      * once a second, so each thread keeps the last one it computed. */
-    static _Thread_local time_t cached_secs = -1;
+    static _Thread_local int cached_valid;
+    static _Thread_local time_t cached_secs;
     static _Thread_local char cached[64];
-    time_t secs = (time_t)(unix_ns / 1000000000LL);
-    int millis = (int)((unix_ns % 1000000000LL) / 1000000);
-    if (secs != cached_secs) {
+    int64_t sec64 = unix_ns / 1000000000LL, rem = unix_ns % 1000000000LL;
+    if (rem < 0) { /* floor, so instants before 1970 keep a positive fraction */
+        sec64--;
+        rem += 1000000000LL;
+    }
+    time_t secs = (time_t)sec64;
+    int millis = (int)(rem / 1000000);
+    if (!cached_valid || secs != cached_secs) {
         struct tm tm;
         gmtime_r(&secs, &tm);
         snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
         cached_secs = secs;
+        cached_valid = 1;
     }
     snprintf(buf, size, "%s.%03dZ", cached, millis);
 }
