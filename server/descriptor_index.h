@@ -34,9 +34,10 @@ int aia_descriptor_index_find_symbol(const aia_descriptor_index *idx, const char
 /* File `i`'s serialized FileDescriptorProto. */
 void aia_descriptor_index_file_bytes(const aia_descriptor_index *idx, int i, const unsigned char **bytes,
                                      size_t *len);
-/* Writes file `i` and its transitive dependencies, each once, dependencies
- * after dependents, into out[0..*n) (out has room for every file: use
- * aia_descriptor_index_file_count()). */
+/* Writes file `i` first, then its transitive dependencies breadth-first,
+ * each once, into out[0..*n) (out has room for every file: use
+ * aia_descriptor_index_file_count()). Reflection clients resolve imports by
+ * name, so no other order is promised. */
 void aia_descriptor_index_closure(const aia_descriptor_index *idx, int i, int *out, size_t *n);
 size_t aia_descriptor_index_file_count(const aia_descriptor_index *idx);
 

@@ -45,8 +45,10 @@ typedef enum aia_stop_reason {
     AIA_STOP_DRAINING = 2,  /* the server is shutting down; finish soon */
 } aia_stop_reason;
 
-/* Called at most once per stream, on a completion-queue thread, without any
- * runtime lock held. The handler still owes aia_rpc_finish(). */
+/* Called at most once per stream, without any runtime lock held: on a
+ * completion-queue thread for a cancel, on the thread running
+ * aia_server_shutdown() for draining, or right away from aia_rpc_on_stop().
+ * The handler still owes aia_rpc_finish(). */
 typedef void (*aia_stop_fn)(aia_rpc *rpc, void *arg, aia_stop_reason reason);
 
 typedef enum aia_send_mode {
