@@ -15,6 +15,7 @@
 #   BENCH_SERVER_CPU   core the server is pinned to         (default 0)
 #   BENCH_CLIENT_CPU   core ghz is pinned to                (default 1)
 #   BENCH_OUT          where results and logs go            (default bench/out)
+#   BENCH_RPS          cap on requests/s (ghz -r)           (default none)
 
 BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH_DURATION="${BENCH_DURATION:-20s}"
@@ -146,7 +147,9 @@ bench_scenario() {
 
     local ghz_args=(--insecure --call "$call" -d '{}' -c "$BENCH_CONCURRENCY"
                     --duration-stop=wait)
-    bench_log "$name: $kind $call, $pin, log=$logl, ${BENCH_DURATION} at -c $BENCH_CONCURRENCY (pid $pid, $addr)"
+    # BENCH_RPS caps the offered load (ghz -r), to compare at equal rates.
+    [ -n "${BENCH_RPS:-}" ] && ghz_args+=(-r "$BENCH_RPS")
+    bench_log "$name: $kind $call, $pin, log=$logl, ${BENCH_DURATION} at -c $BENCH_CONCURRENCY${BENCH_RPS:+ -r $BENCH_RPS} (pid $pid, $addr)"
     "${cli_pre[@]}" ghz "${ghz_args[@]}" -z "$BENCH_WARMUP" "$addr" >/dev/null 2>&1 \
         || bench_log "$name: warm-up run failed"
 
@@ -171,6 +174,15 @@ bench_scenario() {
     rss="$(bench_status_kb "$pid" VmRSS)"
     threads="$(bench_status_field "$pid" Threads)"
     [ -n "$perf_pid" ] && wait "$perf_pid"
+    # aia-server's own view of the method's latency (arrival to status), from
+    # its histograms; includes the warm-up's calls.
+    local sysperf="$BENCH_OUT/raw/$name.sysperf.json"
+    if [ "$kind" = aia ]; then
+        grpcurl -plaintext -max-time 5 "$addr" aia.v1.SystemService/GetSystemPerformance \
+            >"$sysperf" 2>/dev/null || : >"$sysperf"
+    else
+        : >"$sysperf"
+    fi
     bench_stop_server
     local logbytes
     logbytes="$(stat -c %s "$slog")"
@@ -181,7 +193,7 @@ bench_scenario() {
         --vmrss-kb "$rss" --threads "$threads" --log-bytes "$logbytes" \
         --duration "$BENCH_DURATION" --concurrency "$BENCH_CONCURRENCY" \
         --client-cpu "$BENCH_OUT/raw/$name.ghz.cpu" --machine-busy-ticks "$((b1 - b0))" \
-        --ncpu "$(nproc --all)" \
+        --ncpu "$(nproc --all)" --server-perf "$sysperf" --rps-limit "${BENCH_RPS:-0}" \
         || bench_die "$name: could not record results"
     # The access log of a 20 s run can be large; keep only its tail.
     if [ "$logbytes" -gt 1048576 ]; then

@@ -66,7 +66,20 @@ def cmd_record(a):
     if a.machine_busy_ticks is not None and client_cpu_s is not None and wall_s and a.ncpu:
         other = a.machine_busy_ticks / a.clk_tck - cpu_s - client_cpu_s
         other_pct = max(0.0, 100.0 * other / (wall_s * a.ncpu))
+    server_p50 = server_p99 = None
+    if a.server_perf:
+        try:
+            with open(a.server_perf) as f:
+                perf = json.load(f)
+            for m in perf.get("methods") or []:
+                if m.get("method") == "/" + a.call:
+                    server_p50, server_p99 = m.get("p50Ms"), m.get("p99Ms")
+        except (OSError, ValueError):
+            pass
     rec = {
+        "rps_limit": a.rps_limit,
+        "server_p50_ms": server_p50,
+        "server_p99_ms": server_p99,
         "name": a.name,
         "server": a.server,
         "call": a.call,
@@ -252,6 +265,17 @@ def md_escape(s):
     return s.replace("|", "\\|").replace("`", "'")
 
 
+def sside(r):
+    if r.get("server_p50_ms") is None:
+        return "–"
+    return f"{fnum(r['server_p50_ms'], 2)} / {fnum(r['server_p99_ms'], 2)}"
+
+
+def client_us(r):
+    c, n = r.get("client_cpu_s"), r.get("requests")
+    return c * 1e6 / n if c is not None and n else None
+
+
 def cmd_render(a):
     recs = load(sorted(glob.glob(os.path.join(a.results, "*.json"))))
     m = machine()
@@ -302,6 +326,10 @@ def cmd_render(a):
         ("GetHealth, pinned, defaults (access log on)", "aia-gethealth-pinned-default", "peer-check-pinned"),
         ("GetHealth, unpinned, defaults (access log on)", "aia-gethealth-unpinned-default", "peer-check-unpinned"),
     ]
+    rate_rec = get("aia-check-pinned-warn-rate")
+    if rate_rec:
+        scen.insert(2, (f"Health/Check, pinned, capped at {fnum(rate_rec.get('rps_limit'))} req/s "
+                        "(the GetHealth pinned rate)", "aia-check-pinned-warn-rate", "peer-check-pinned-rate"))
     for label, an, pn in scen:
         ra, rp = get(an), get(pn)
         if not ra:
@@ -316,9 +344,9 @@ def cmd_render(a):
     w(f"Target: at most {TARGET_CPU_US:.0f} µs of server CPU per trivial call "
       f"({1e6 / TARGET_CPU_US:,.0f} calls per core-second) with p99 under {TARGET_P99_MS:.0f} ms.")
     w("")
-    w("| scenario | server CPU µs/req | calls per core-second | CPU target | p99 ms | p99 target |")
-    w("|---|---|---|---|---|---|")
-    for label, an, _ in scen[2:]:
+    w("| scenario | server CPU µs/req | calls per core-second | CPU target | p99 ms (ghz) | p99 target | server-side p99 ms |")
+    w("|---|---|---|---|---|---|---|")
+    for label, an, _ in [x for x in scen if x[1].startswith("aia-gethealth")]:
         r = get(an)
         if not r:
             continue
@@ -326,23 +354,31 @@ def cmd_render(a):
         cps = 1e6 / cpu if cpu else None
         cpu_ok = "met" if cpu is not None and cpu <= TARGET_CPU_US else "**missed**"
         p99_ok = "met" if r["p99_ms"] is not None and r["p99_ms"] < TARGET_P99_MS else "**missed**"
-        w(f"| {label} | {fnum(cpu, 1)} | {fnum(cps)} | {cpu_ok} | {fnum(r['p99_ms'], 2)} | {p99_ok} |")
+        w(f"| {label} | {fnum(cpu, 1)} | {fnum(cps)} | {cpu_ok} | {fnum(r['p99_ms'], 2)} | {p99_ok} "
+          f"| {fnum(r.get('server_p99_ms'), 2)} |")
     w("")
 
     w("## Every run")
     w("")
     w("| run | server args | threads | requests | errors | req/s | avg ms | p50 ms | p90 ms | p99 ms "
-      "| server CPU s | CPU µs/req | ghz CPU s | other load % | VmHWM MiB | VmRSS MiB | server log bytes |")
-    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+      "| server-side p50 / p99 ms | server CPU s | CPU µs/req | ghz CPU s | ghz CPU µs/req | other load % "
+      "| VmHWM MiB | VmRSS MiB | server log bytes |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in recs.values():
         args = f"`{r['server_args']}`" if r["server_args"] else "(defaults)"
+        if r.get("rps_limit"):
+            args += f", ghz `-r {r['rps_limit']}`"
         w(f"| {r['name']} | {args} | {r['threads']} | {fnum(r['requests'])} | {fnum(r['errors'])} "
           f"| {fnum(r['rps'])} | {fnum(r['avg_ms'], 2)} | {fnum(r['p50_ms'], 2)} | {fnum(r['p90_ms'], 2)} "
-          f"| {fnum(r['p99_ms'], 2)} | {fnum(r['cpu_s'], 2)} | {fnum(r['cpu_us_per_req'], 1)} "
-          f"| {fnum(r.get('client_cpu_s'), 2)} | {fnum(r.get('other_cpu_pct'), 1)} "
+          f"| {fnum(r['p99_ms'], 2)} "
+          f"| {sside(r)} "
+          f"| {fnum(r['cpu_s'], 2)} | {fnum(r['cpu_us_per_req'], 1)} "
+          f"| {fnum(r.get('client_cpu_s'), 2)} | {fnum(client_us(r), 1)} | {fnum(r.get('other_cpu_pct'), 1)} "
           f"| {fnum(mib(r['vmhwm_kb']), 1)} | {fnum(mib(r['vmrss_kb']), 1)} | {fnum(r['log_bytes'])} |")
     w("")
-    w("*ghz CPU s*: user+sys of the ghz process. *other load %*: the machine's busy CPU time "
+    w("*server-side p50 / p99*: aia-server's own latency histogram for the method (call arrival to "
+      "status sent, warm-up included), read with GetSystemPerformance after the run; ghz's figures "
+      "add the client's queueing. *ghz CPU s*: user+sys of the ghz process. *other load %*: the machine's busy CPU time "
       "(/proc/stat) not used by the server or ghz during the run, as a share of all cores; more "
       "than a few percent means something else was running and the run is noisy.")
     errs = {r["name"]: r["error_distribution"] for r in recs.values() if r["errors"]}
@@ -442,6 +478,8 @@ def main():
     r.add_argument("--client-cpu")
     r.add_argument("--machine-busy-ticks", type=int)
     r.add_argument("--ncpu", type=int)
+    r.add_argument("--server-perf")
+    r.add_argument("--rps-limit", type=int, default=0)
     e = sub.add_parser("exec-cpu")
     e.add_argument("out")
     e.add_argument("argv", nargs=argparse.REMAINDER)

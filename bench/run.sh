@@ -7,6 +7,7 @@
 #      --log-level warn / defaults (access log on)
 #   3. grpc.health.v1.Health/Check on aia-server (--log-level warn) and on the
 #      peer, pinned and unpinned: the like-for-like pair
+#   3b. Health/Check on both, pinned, capped at the GetHealth run's rate
 #   4. if perf works here, `perf record -g` of the server during one more
 #      pinned GetHealth run (kept out of the figures above)
 #   5. bench/report.py render > BENCHMARKS.md (+ bench/analysis.md verbatim)
@@ -40,6 +41,15 @@ for pin in pinned unpinned; do
     bench_scenario "aia-check-$pin-warn" aia grpc.health.v1.Health/Check "$pin" warn --log-level warn
     bench_scenario "peer-check-$pin" peer grpc.health.v1.Health/Check "$pin" n/a
 done
+
+# CPU per request falls as the load rises (per-wake-up costs are shared by
+# more calls), and ghz drives GetHealth (a larger response) at a lower rate
+# than Health/Check. So also run Health/Check on both servers capped at the
+# rate the pinned GetHealth run reached: equal load, like for like.
+rate="$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["rps"]))' \
+        "$BENCH_OUT/results/aia-gethealth-pinned-warn.json")"
+BENCH_RPS="$rate" bench_scenario aia-check-pinned-warn-rate aia grpc.health.v1.Health/Check pinned warn --log-level warn
+BENCH_RPS="$rate" bench_scenario peer-check-pinned-rate peer grpc.health.v1.Health/Check pinned n/a
 
 perf_dir=""
 if [ "${BENCH_PERF:-1}" != 0 ] && command -v perf >/dev/null \
