@@ -16,6 +16,8 @@
 #   BENCH_CLIENT_CPU   core ghz is pinned to                (default 1)
 #   BENCH_OUT          where results and logs go            (default bench/out)
 #   BENCH_RPS          cap on requests/s (ghz -r)           (default none)
+#   BENCH_PERF_EVENT, BENCH_PERF_FREQ, BENCH_PERF_CALLGRAPH
+#                      perf record -e / -F / --call-graph   (cpu-clock, 250, dwarf,16384)
 
 BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH_DURATION="${BENCH_DURATION:-20s}"
@@ -155,7 +157,11 @@ bench_scenario() {
 
     local t0 t1 perf_pid=""
     if [ -n "${BENCH_PERF_DATA:-}" ]; then
-        perf record -e "${BENCH_PERF_EVENT:-cpu-clock}" -g -p "$pid" -o "$BENCH_PERF_DATA" -- sleep "${BENCH_DURATION%s}" \
+        # DWARF unwinding: Debian's libgrpc has no frame pointers, so -g's
+        # default (fp) would lose every caller above it.
+        perf record -e "${BENCH_PERF_EVENT:-cpu-clock}" -F "${BENCH_PERF_FREQ:-250}" \
+            --call-graph "${BENCH_PERF_CALLGRAPH:-dwarf,16384}" -p "$pid" -o "$BENCH_PERF_DATA" \
+            -- sleep "${BENCH_DURATION%s}" \
             >"$BENCH_OUT/raw/$name.perf.log" 2>&1 &
         perf_pid=$!
     fi

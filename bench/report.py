@@ -198,9 +198,15 @@ def machine():
             mem = f"{kb / 1024 / 1024:.0f} GiB"
     except (OSError, ValueError, IndexError):
         pass
-    commit = sh("git", "rev-parse", "--short=12", "HEAD", cwd=ROOT)
-    subject = sh("git", "log", "-1", "--format=%s", cwd=ROOT)
-    dirty = sh("git", "status", "--porcelain", "--untracked-files=no", cwd=ROOT)
+    # The commit the benchmarked binary says it was built from
+    # (`aia-server --version`: "aia-server 0.1.0 (abc123-dirty)"), else HEAD.
+    vm = re.search(r"\(([0-9a-f]{7,40})(-dirty)?\)", os.environ.get("BENCH_SERVER_VERSION", ""))
+    if vm:
+        commit, dirty = vm.group(1), vm.group(2)
+    else:
+        commit = sh("git", "rev-parse", "--short=12", "HEAD", cwd=ROOT)
+        dirty = sh("git", "status", "--porcelain", "--untracked-files=no", cwd=ROOT)
+    subject = sh("git", "log", "-1", "--format=%s", commit, cwd=ROOT)
     grpc_go = ""
     try:
         with open(os.path.join(ROOT, "bench/peer/go.mod")) as f:
@@ -220,7 +226,8 @@ def machine():
         "cpu": model or platform.processor(),
         "mem": mem,
         "kernel": platform.release(),
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": os.environ.get("BENCH_DATE")
+        or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": commit + (" (with uncommitted changes)" if dirty else ""),
         "subject": subject,
         "load": os.environ.get("BENCH_LOADAVG_START", ""),
@@ -278,7 +285,11 @@ def client_us(r):
 
 def cmd_render(a):
     recs = load(sorted(glob.glob(os.path.join(a.results, "*.json"))))
-    m = machine()
+    if a.machine:
+        with open(a.machine) as f:
+            m = json.load(f)
+    else:
+        m = machine()
     out = []
     w = out.append
     w("# Benchmarks")
@@ -407,7 +418,7 @@ def cmd_render(a):
                 run = json.load(f)
         except (OSError, ValueError):
             pass
-        w(f"`perf record -g -e {event}` of the server during a separate pinned GetHealth run with "
+        w(f"`perf record -e {event} --call-graph dwarf` of the server during a separate pinned GetHealth run with "
           f"`--log-level warn` under the same load as above"
           + (f" ({fnum(run.get('rps'))} req/s, {fnum(run.get('cpu_us_per_req'), 1)} µs of server CPU per "
              f"request while profiled)" if run else "")
@@ -436,7 +447,7 @@ def cmd_render(a):
                 symname = re.sub(r"^\[[.k]\] ", "", symname)
                 w(f"| {pct:.1f} | {md_escape(obj)} | `{md_escape(symname)[:110]}` |")
             w("")
-        ch = perf_rows(os.path.join(a.perf_dir, "perf-children.txt"), 25)
+        ch = perf_rows(os.path.join(a.perf_dir, "perf-children.txt"), 40)
         if ch:
             w("Inclusive time (children included) of the heaviest call paths:")
             w("")
@@ -489,9 +500,12 @@ def main():
     d.add_argument("--results", required=True)
     d.add_argument("--perf-dir")
     d.add_argument("--notes")
+    d.add_argument("--machine", help="machine.json written by `report.py machine` at run time")
+    sub.add_parser("machine")
     a = p.parse_args()
     {"record": cmd_record, "summary": cmd_summary, "render": cmd_render,
-     "exec-cpu": cmd_exec_cpu}[a.cmd](a)
+     "exec-cpu": cmd_exec_cpu,
+     "machine": lambda a: print(json.dumps(machine(), indent=1))}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -27,9 +27,12 @@ rm -rf "$BENCH_OUT/results" "$BENCH_OUT/raw" "$BENCH_OUT/perf"
 mkdir -p "$BENCH_OUT/results" "$BENCH_OUT/raw"
 bench_build_aia
 bench_build_peer
+export BENCH_SERVER_VERSION
+BENCH_SERVER_VERSION="$("$AIA_BENCH_BIN" --version 2>&1 || true)"
 
-export BENCH_LOADAVG_START BENCH_LOADAVG_END
+export BENCH_LOADAVG_START BENCH_LOADAVG_END BENCH_DATE
 BENCH_LOADAVG_START="$(cut -d' ' -f1-3 /proc/loadavg)"
+BENCH_DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
 
 "$BENCH_ROOT/bench/ghz_health.sh" --no-build
 # Pinned to one core, the default thread count (the CPUs in the affinity
@@ -59,6 +62,7 @@ if [ "${BENCH_PERF:-1}" != 0 ] && command -v perf >/dev/null \
     BENCH_PERF_DATA="$perf_dir/perf.data" \
         bench_scenario perf-gethealth-pinned-warn aia aia.v1.SystemService/GetHealth pinned warn --log-level warn
     mv "$BENCH_OUT/results/perf-gethealth-pinned-warn.json" "$perf_dir/run.json"
+    bench_log "summarising the profile (perf report)"
     rep=(perf report -i "$perf_dir/perf.data" --stdio -g none --percent-limit 0.5)
     "${rep[@]}" --no-children --sort dso >"$perf_dir/perf-dso.txt" 2>/dev/null || true
     "${rep[@]}" --no-children --sort dso,sym >"$perf_dir/perf-sym.txt" 2>/dev/null || true
@@ -69,7 +73,9 @@ else
 fi
 
 BENCH_LOADAVG_END="$(cut -d' ' -f1-3 /proc/loadavg)"
+python3 "$BENCH_ROOT/bench/report.py" machine >"$BENCH_OUT/machine.json"
 python3 "$BENCH_ROOT/bench/report.py" render --results "$BENCH_OUT/results" \
+    --machine "$BENCH_OUT/machine.json" \
     ${perf_dir:+--perf-dir "$perf_dir"} --notes "$BENCH_ROOT/bench/analysis.md" \
     >"$BENCH_ROOT/BENCHMARKS.md"
 bench_log "wrote BENCHMARKS.md"
