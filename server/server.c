@@ -12,6 +12,7 @@
 
 #include "lib/base/log.h"
 #include "lib/base/timeutil.h"
+#include "server/grpc_tuning.h"
 #include "server/internal.h"
 #include "server/listen_addr.h"
 
@@ -177,6 +178,11 @@ aia_status aia_server_create(const aia_server_options *opts, aia_server **out, a
     s->opts = *opts;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
+    static const char *tuning;
+    if (!tuning) { /* once per process, before the C core starts */
+        tuning = aia_grpc_tuning_apply();
+        aia_logf(AIA_LOG_DEBUG, "grpc_tuning", "%s", tuning);
+    }
     grpc_init();
     aia_status st = aia_descriptor_index_create(opts->descriptor_set, opts->descriptor_set_len, &s->descriptors, err);
     if (st == AIA_OK) st = build_method_table(s, err);

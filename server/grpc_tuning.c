@@ -1,0 +1,30 @@
+/* server/grpc_tuning.c — see grpc_tuning.h.
+ *
+ * Debian's abseil 20220623 is built without NDEBUG, which leaves
+ * absl::Mutex's deadlock detector on: every lock the gRPC C core takes walks
+ * a lock graph (absl::synchronization_internal::GraphCycles::GetId and
+ * friends), about 6% of a trivial unary call's CPU under perf. gRPC's own
+ * releases build abseil with NDEBUG, where the detector is off; we switch it
+ * off to match, with absl::SetMutexDeadlockDetectionMode(kIgnore).
+ *
+ * That function is C++; its Itanium-mangled name (with Debian's inline
+ * namespace "debian3") is declared here with an asm label. Its one
+ * parameter, the enum class absl::OnDeadlockCycle (int-sized, kIgnore = 0),
+ * is passed exactly as a C int is. The declaration is weak, so an abseil
+ * built differently just keeps its default instead of failing to link.
+ */
+#include "server/grpc_tuning.h"
+
+#include <stddef.h>
+
+extern void aia_absl_set_mutex_deadlock_detection_mode(int mode)
+    __asm__("_ZN4absl7debian329SetMutexDeadlockDetectionModeENS0_15OnDeadlockCycleE") __attribute__((weak));
+
+#define ABSL_ON_DEADLOCK_CYCLE_IGNORE 0
+
+const char *aia_grpc_tuning_apply(void)
+{
+    if (aia_absl_set_mutex_deadlock_detection_mode == NULL) return "abseil deadlock detection left as built";
+    aia_absl_set_mutex_deadlock_detection_mode(ABSL_ON_DEADLOCK_CYCLE_IGNORE);
+    return "abseil mutex deadlock detection off";
+}
