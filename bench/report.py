@@ -294,7 +294,8 @@ def cmd_render(a):
     w = out.append
     w("# Benchmarks")
     w("")
-    w("Written by `bench/run.sh` (see bench/README.md); do not edit by hand, re-run it.")
+    w("Written by `bench/run.sh` (see bench/README.md): re-run it rather than editing this file. "
+      "The closing \"Reading the figures\" section is hand-written, in bench/analysis.md.")
     w("")
     w("| | |")
     w("|---|---|")

@@ -22,7 +22,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 APT_PACKAGES=(
     bazel-bootstrap                                # Bazel 4.2.3, builds offline
     gcc
-    libgrpc-dev                                    # gRPC C core 1.51
+    libgrpc-dev libabsl-dev                        # gRPC C core 1.51, the abseil under it
     protobuf-compiler-grpc
     protobuf-c-compiler libprotobuf-c-dev          # protoc-c, libprotobuf-c
     protobuf-compiler libprotobuf-dev              # protoc, well-known types
