@@ -50,6 +50,16 @@ static int system_unary(const aia_cli_args *a, const char *path, const ProtobufC
     return 0;
 }
 
+/* Prints `resp` as proto3 JSON; on failure reports it and returns -1. */
+static int write_json(const aia_cli_args *a, FILE *out, FILE *errf, const ProtobufCMessage *resp)
+{
+    aia_error err;
+    aia_status st = aia_cli_write_json(out, resp, a->pretty, &err);
+    if (st == AIA_OK) return 0;
+    aia_cli_print_status_error(errf, st, err.message);
+    return -1;
+}
+
 static int cmd_health(const aia_cli_args *a, FILE *out, FILE *errf)
 {
     Aia__V1__GetHealthRequest req = AIA__V1__GET_HEALTH_REQUEST__INIT;
@@ -60,12 +70,7 @@ static int cmd_health(const aia_cli_args *a, FILE *out, FILE *errf)
     Aia__V1__GetHealthResponse *h = (Aia__V1__GetHealthResponse *)resp;
     int rc = h->status == AIA__V1__SERVING_STATUS__SERVING_STATUS_SERVING ? AIA_CLI_EXIT_OK : AIA_CLI_EXIT_FAILED;
     if (a->json) {
-        aia_error err;
-        aia_status st = aia_cli_write_json(out, resp, a->pretty, &err);
-        if (st != AIA_OK) {
-            aia_cli_print_status_error(errf, st, err.message);
-            rc = AIA_CLI_EXIT_FAILED;
-        }
+        if (write_json(a, out, errf, resp) != 0) rc = AIA_CLI_EXIT_FAILED;
     } else {
         aia_cli_print_health(out, h, a->server);
     }
@@ -82,12 +87,7 @@ static int cmd_metrics(const aia_cli_args *a, FILE *out, FILE *errf)
         return AIA_CLI_EXIT_FAILED;
     int rc = AIA_CLI_EXIT_OK;
     if (a->json) {
-        aia_error err;
-        aia_status st = aia_cli_write_json(out, resp, a->pretty, &err);
-        if (st != AIA_OK) {
-            aia_cli_print_status_error(errf, st, err.message);
-            rc = AIA_CLI_EXIT_FAILED;
-        }
+        if (write_json(a, out, errf, resp) != 0) rc = AIA_CLI_EXIT_FAILED;
     } else {
         const Google__Api__HttpBody *body = (const Google__Api__HttpBody *)resp;
         if (body->data.len) fwrite(body->data.data, 1, body->data.len, out);

@@ -12,56 +12,41 @@
 
 /* ---- names ---------------------------------------------------------- */
 
-/* protoc's ToJsonName: drop each '_' and upper-case the next character. */
+/* protoc's ToJsonName, one character at a time: each '_' is dropped and
+ * upper-cases the character after it. Advances *p; returns '\0' at the end.
+ * The three users below share it so they can never disagree on a name. */
+static char next_json_name_char(const char **p)
+{
+    int upper = 0;
+    while (**p == '_') {
+        upper = 1;
+        (*p)++;
+    }
+    char c = **p;
+    if (!c) return '\0';
+    (*p)++;
+    return upper && c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+}
+
 size_t aia_pbjson_json_name(const char *proto_name, char *buf, size_t size)
 {
     size_t n = 0;
-    int upper = 0;
-    for (const char *p = proto_name; *p; p++) {
-        if (*p == '_') {
-            upper = 1;
-            continue;
-        }
-        char c = *p;
-        if (upper && c >= 'a' && c <= 'z') c = (char)(c - 'a' + 'A');
-        upper = 0;
+    for (char c; (c = next_json_name_char(&proto_name)) != '\0'; n++)
         if (size && n < size - 1) buf[n] = c;
-        n++;
-    }
     if (size) buf[n < size ? n : size - 1] = '\0';
     return n;
 }
 
 void pj_put_json_name(aia_strbuf *sb, const char *proto_name)
 {
-    int upper = 0;
-    for (const char *p = proto_name; *p; p++) {
-        if (*p == '_') {
-            upper = 1;
-            continue;
-        }
-        char c = *p;
-        if (upper && c >= 'a' && c <= 'z') c = (char)(c - 'a' + 'A');
-        upper = 0;
-        aia_strbuf_putc(sb, c);
-    }
+    for (char c; (c = next_json_name_char(&proto_name)) != '\0';) aia_strbuf_putc(sb, c);
 }
 
 int pj_json_name_eq(const char *proto_name, const char *key, size_t len)
 {
     size_t i = 0;
-    int upper = 0;
-    for (const char *p = proto_name; *p; p++) {
-        if (*p == '_') {
-            upper = 1;
-            continue;
-        }
-        char c = *p;
-        if (upper && c >= 'a' && c <= 'z') c = (char)(c - 'a' + 'A');
-        upper = 0;
+    for (char c; (c = next_json_name_char(&proto_name)) != '\0'; i++)
         if (i >= len || key[i] != c) return 0;
-        i++;
-    }
     return i == len;
 }
 
