@@ -325,7 +325,9 @@ static void generate_request_id(char *out)
     state ^= state << 25;
     state ^= state >> 27;
     uint64_t v = state * 0x2545F4914F6CDD1DULL;
-    snprintf(out, AIA_REQUEST_ID_MAX + 1, "%016llx", (unsigned long long)v);
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; i--, v >>= 4) out[i] = hex[v & 15]; /* per call: no printf */
+    out[16] = '\0';
 }
 
 static void read_metadata(aia_rpc *rpc)

@@ -94,8 +94,21 @@ aia_status aia_codec_unpack(grpc_byte_buffer *bb, const ProtobufCMessageDescript
     if (!grpc_byte_buffer_reader_init(&reader, bb))
         return aia_error_set(err, AIA_INVALID_ARGUMENT, "cannot read the %s request: decompression failed",
                              desc->name);
-    grpc_slice all = grpc_byte_buffer_reader_readall(&reader);
+    /* A request usually arrives in one slice: decode it in place; only a
+     * fragmented one is gathered into a copy. */
+    grpc_slice all;
+    grpc_slice *first = NULL, *second = NULL;
+    int single = grpc_byte_buffer_reader_peek(&reader, &first) && !grpc_byte_buffer_reader_peek(&reader, &second);
     grpc_byte_buffer_reader_destroy(&reader);
+    if (single) {
+        all = grpc_slice_ref(*first);
+    } else if (!grpc_byte_buffer_reader_init(&reader, bb)) {
+        return aia_error_set(err, AIA_INVALID_ARGUMENT, "cannot read the %s request: decompression failed",
+                             desc->name);
+    } else {
+        all = grpc_byte_buffer_reader_readall(&reader);
+        grpc_byte_buffer_reader_destroy(&reader);
+    }
     size_t len = GRPC_SLICE_LENGTH(all);
     ProtobufCMessage *msg = protobuf_c_message_unpack(desc, alloc, len, GRPC_SLICE_START_PTR(all));
     grpc_slice_unref(all);
