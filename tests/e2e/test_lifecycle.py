@@ -1,6 +1,7 @@
 """Process lifecycle: graceful shutdown on SIGTERM/SIGINT (also with open
 streams and idle connections), and refusing a port that is already taken."""
 
+import json
 import signal
 import socket
 import threading
@@ -149,6 +150,12 @@ def test_second_server_on_same_port_fails(servers):
     assert p.returncode == 1, f"second server on {first.address}: {e2e.describe_proc(p)}"
     assert "already in use" in p.stderr, e2e.describe_proc(p)
     assert first.address in p.stderr, f"message should name {first.address}{e2e.describe_proc(p)}"
+    # With --log-format json even gRPC's own complaint about the bind is a JSON
+    # line; only the final fatal message is plain "aia-server: ...".
+    for line in p.stderr.splitlines():
+        if line.startswith("aia-server: "):
+            continue
+        assert isinstance(json.loads(line), dict), f"not a JSON log line: {line!r}{e2e.describe_proc(p)}"
     # The first one is unaffected and still the one answering.
     with grpc.insecure_channel(first.address) as ch:
         for _ in range(20):  # several connections' worth: none may land elsewhere
