@@ -45,23 +45,11 @@ static aia_status derr(dec *d, size_t offset, aia_status code, const char *fmt, 
 
 static aia_status derr(dec *d, size_t offset, aia_status code, const char *fmt, ...)
 {
-    if (!d->err) return code;
-    size_t line, col;
-    aia_json_line_col(d->text, d->len, offset, &line, &col);
-    aia_strbuf sb = AIA_STRBUF_INIT;
-    aia_strbuf_printf(&sb, "line %zu, column %zu: ", line, col);
-    if (d->path.n > 0) {
-        aia_strbuf_puts(&sb, "field \"");
-        aia_json_path_render(&d->path, &sb);
-        aia_strbuf_puts(&sb, "\": ");
-    }
     va_list ap;
     va_start(ap, fmt);
-    aia_strbuf_vprintf(&sb, fmt, ap);
+    aia_status st = aia_json_errorv(d->err, code, d->text, d->len, offset, &d->path, fmt, ap);
     va_end(ap);
-    aia_error_set(d->err, code, "%s", aia_strbuf_cstr(&sb));
-    aia_strbuf_free(&sb);
-    return code;
+    return st;
 }
 
 static aia_status oom(dec *d)

@@ -36,20 +36,11 @@ static aia_status eerr(enc *e, aia_status code, const char *fmt, ...) __attribut
 
 static aia_status eerr(enc *e, aia_status code, const char *fmt, ...)
 {
-    if (!e->err) return code;
-    aia_strbuf sb = AIA_STRBUF_INIT;
-    if (e->path.n > 0) {
-        aia_strbuf_puts(&sb, "field \"");
-        aia_json_path_render(&e->path, &sb);
-        aia_strbuf_puts(&sb, "\": ");
-    }
     va_list ap;
     va_start(ap, fmt);
-    aia_strbuf_vprintf(&sb, fmt, ap);
+    aia_status st = aia_json_errorv(e->err, code, NULL, 0, 0, &e->path, fmt, ap);
     va_end(ap);
-    aia_error_set(e->err, code, "%s", aia_strbuf_cstr(&sb));
-    aia_strbuf_free(&sb);
-    return code;
+    return st;
 }
 
 static void newline(enc *e)

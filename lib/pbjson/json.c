@@ -116,25 +116,34 @@ void aia_json_line_col(const char *text, size_t len, size_t offset, size_t *line
 
 static aia_status perr(parser *p, size_t offset, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-static aia_status perr(parser *p, size_t offset, const char *fmt, ...)
+aia_status aia_json_errorv(aia_error *err, aia_status code, const char *text, size_t len, size_t offset,
+                           const aia_json_path *path, const char *fmt, va_list ap)
 {
-    if (!p->err) return AIA_INVALID_ARGUMENT;
-    size_t line, col;
-    aia_json_line_col(p->text, p->len, offset, &line, &col);
+    if (!err) return code;
     aia_strbuf sb = AIA_STRBUF_INIT;
-    aia_strbuf_printf(&sb, "line %zu, column %zu: ", line, col);
-    if (p->path.n > 0) {
+    if (text) {
+        size_t line, col;
+        aia_json_line_col(text, len, offset, &line, &col);
+        aia_strbuf_printf(&sb, "line %zu, column %zu: ", line, col);
+    }
+    if (path && path->n > 0) {
         aia_strbuf_puts(&sb, "field \"");
-        aia_json_path_render(&p->path, &sb);
+        aia_json_path_render(path, &sb);
         aia_strbuf_puts(&sb, "\": ");
     }
+    aia_strbuf_vprintf(&sb, fmt, ap);
+    aia_error_set(err, code, "%s", aia_strbuf_cstr(&sb));
+    aia_strbuf_free(&sb);
+    return code;
+}
+
+static aia_status perr(parser *p, size_t offset, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    aia_strbuf_vprintf(&sb, fmt, ap);
+    aia_status st = aia_json_errorv(p->err, AIA_INVALID_ARGUMENT, p->text, p->len, offset, &p->path, fmt, ap);
     va_end(ap);
-    aia_error_set(p->err, AIA_INVALID_ARGUMENT, "%s", aia_strbuf_cstr(&sb));
-    aia_strbuf_free(&sb);
-    return AIA_INVALID_ARGUMENT;
+    return st;
 }
 
 static aia_status oom(parser *p)

@@ -28,6 +28,7 @@
 #ifndef AIA_PBJSON_JSON_H
 #define AIA_PBJSON_JSON_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "lib/base/arena.h"
@@ -106,6 +107,13 @@ void aia_json_path_pop(aia_json_path *p);
 /* Appends the rendered path (nothing for the empty path). Long paths are
  * shortened in the middle with "...". */
 void aia_json_path_render(const aia_json_path *p, aia_strbuf *sb);
+
+/* Fills err with code and "line L, column C: field \"PATH\": <fmt...>" —
+ * the position part only when `text` is non-NULL, the field part only for a
+ * non-empty path — and returns code. The one error format of the parser,
+ * the decoder and the encoder. `err` may be NULL. */
+aia_status aia_json_errorv(aia_error *err, aia_status code, const char *text, size_t len, size_t offset,
+                           const aia_json_path *path, const char *fmt, va_list ap);
 
 /* Validates UTF-8 (as the parser does); returns the offset of the first bad
  * byte, or `len` when the whole buffer is valid. */
