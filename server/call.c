@@ -84,6 +84,16 @@ static aia_rpc *rpc_new(aia_server *s)
     return rpc;
 }
 
+/* Frees a struct that holds no call (recycled or never used). */
+static void rpc_free(aia_rpc *rpc)
+{
+    aia_arena_destroy(&rpc->arena);
+    pthread_mutex_destroy(&rpc->mu);
+    pthread_cond_destroy(&rpc->cv);
+    free(rpc->queue);
+    free(rpc);
+}
+
 static void rpc_drop_queue(aia_rpc *rpc)
 {
     for (size_t i = 0; i < rpc->q_len; i++) grpc_byte_buffer_destroy(rpc->queue[(rpc->q_head + i) % rpc->q_cap]);
@@ -101,9 +111,8 @@ static void rpc_recycle(aia_rpc *rpc)
     grpc_metadata_array_destroy(&rpc->request_md);
     grpc_call_details_destroy(&rpc->details);
     aia_arena_reset(&rpc->arena);
-    grpc_byte_buffer **queue = rpc->queue;
-    size_t q_cap = rpc->q_cap;
-    /* Zero the per-call state between `method` and `mu`, keep the rest. */
+    /* Reset the per-call state; the arena's first block, the stream queue's
+     * storage, the lock and the tags are kept for the next call. */
     rpc->method = NULL;
     rpc->row = 0;
     rpc->call = NULL;
@@ -117,8 +126,6 @@ static void rpc_recycle(aia_rpc *rpc)
     rpc->closed = rpc->cancelled = rpc->stop_notified = 0;
     rpc->stop_fn = NULL;
     rpc->stop_arg = NULL;
-    rpc->queue = queue;
-    rpc->q_cap = q_cap;
     atomic_store(&rpc->refs, 0);
     pthread_mutex_lock(&s->mu);
     if (s->n_free < MAX_FREE_CALLS) {
@@ -128,13 +135,7 @@ static void rpc_recycle(aia_rpc *rpc)
         rpc = NULL;
     }
     pthread_mutex_unlock(&s->mu);
-    if (rpc) {
-        aia_arena_destroy(&rpc->arena);
-        pthread_mutex_destroy(&rpc->mu);
-        pthread_cond_destroy(&rpc->cv);
-        free(rpc->queue);
-        free(rpc);
-    }
+    if (rpc) rpc_free(rpc);
 }
 
 void aia_call_free_all(aia_server *s)
@@ -146,11 +147,7 @@ void aia_call_free_all(aia_server *s)
     pthread_mutex_unlock(&s->mu);
     while (rpc) {
         aia_rpc *next = rpc->free_next;
-        aia_arena_destroy(&rpc->arena);
-        pthread_mutex_destroy(&rpc->mu);
-        pthread_cond_destroy(&rpc->cv);
-        free(rpc->queue);
-        free(rpc);
+        rpc_free(rpc);
         rpc = next;
     }
 }
