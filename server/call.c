@@ -167,19 +167,26 @@ static aia_status final_code(const aia_rpc *rpc)
     return rpc->code;
 }
 
+/* The method the client asked for: the table's path, or for the catch-all
+ * the raw path from the request, truncated to fit `out`. */
+static void method_path(const aia_rpc *rpc, char *out, size_t size)
+{
+    if (rpc->method) {
+        snprintf(out, size, "%s", rpc->method->path);
+        return;
+    }
+    size_t n = GRPC_SLICE_LENGTH(rpc->details.method);
+    if (n >= size) n = size - 1;
+    memcpy(out, GRPC_SLICE_START_PTR(rpc->details.method), n);
+    out[n] = '\0';
+}
+
 static void log_call(aia_rpc *rpc, aia_status code, int64_t duration_ns)
 {
     if (!aia_log_enabled(AIA_LOG_INFO)) return;
     char *peer = rpc->call ? grpc_call_get_peer(rpc->call) : NULL;
-    const char *method = rpc->method ? rpc->method->path : "";
-    char unknown[256];
-    if (!rpc->method) {
-        size_t n = GRPC_SLICE_LENGTH(rpc->details.method);
-        if (n >= sizeof unknown) n = sizeof unknown - 1;
-        memcpy(unknown, GRPC_SLICE_START_PTR(rpc->details.method), n);
-        unknown[n] = '\0';
-        method = unknown;
-    }
+    char method[256];
+    method_path(rpc, method, sizeof method);
     aia_log_field fields[] = {
         AIA_LOG_STR("method", method),
         AIA_LOG_STR("status", aia_status_name(code)),
@@ -452,10 +459,7 @@ static void dispatch(aia_rpc *rpc)
     char msg[AIA_ERROR_MESSAGE_MAX];
     if (!m) {
         char name[200];
-        size_t n = GRPC_SLICE_LENGTH(rpc->details.method);
-        if (n >= sizeof name) n = sizeof name - 1;
-        memcpy(name, GRPC_SLICE_START_PTR(rpc->details.method), n);
-        name[n] = '\0';
+        method_path(rpc, name, sizeof name);
         snprintf(msg, sizeof msg, "unknown method %s: this server does not serve it (see reflection)", name);
         finish_unary(rpc, AIA_UNIMPLEMENTED, msg, NULL);
         return;
