@@ -92,8 +92,5 @@ struct aia_server {
 aia_status aia_call_post_request(aia_server *s, const aia_method *m);
 void aia_call_free_all(aia_server *s);
 void aia_call_notify_draining(aia_server *s);
-/* Calls to pre-post per method; a few per CQ thread so a burst never waits
- * for a re-post. */
-int aia_call_preposts(const aia_server *s);
 
 #endif

@@ -218,7 +218,9 @@ static void *cq_thread_main(void *arg)
     return NULL;
 }
 
-int aia_call_preposts(const aia_server *s)
+/* Calls to pre-post per method: a few per CQ thread, so a burst never
+ * waits for a re-post. */
+static int preposts_per_method(const aia_server *s)
 {
     return 2 * s->opts.threads;
 }
@@ -228,7 +230,7 @@ aia_status aia_server_start(aia_server *s, aia_error *err)
     if (aia_pool_create((size_t)s->opts.threads, &s->pool, err) != AIA_OK) return err->code;
     grpc_server_start(s->grpc);
     s->start_time_ns = aia_time_now_ns();
-    int per = aia_call_preposts(s);
+    int per = preposts_per_method(s);
     for (size_t i = 0; i < s->n_methods; i++)
         for (int k = 0; k < per; k++)
             if (aia_call_post_request(s, &s->methods[i]) != AIA_OK)
