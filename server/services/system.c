@@ -1,6 +1,8 @@
 /* server/services/system.c — aia.v1.SystemService: health with build
  * information, Prometheus metrics and a performance summary, all read from
- * the running server (method table, health table, metrics, /proc). */
+ * the running server (method table, health table, metrics, /proc). The
+ * streamed summary, WatchSystemPerformance, lives in system_watch.c and
+ * builds its samples with the same function as GetSystemPerformance. */
 #include <string.h>
 
 #include "aia/v1/system.pb-c.h"
@@ -13,6 +15,7 @@
 #include "server/health.h"
 #include "server/server.h"
 #include "server/services/services.h"
+#include "server/services/system_perf.h"
 
 static Google__Protobuf__Timestamp *timestamp_at(aia_arena *a, int64_t unix_ns)
 {
@@ -135,44 +138,56 @@ static aia_status get_metrics(aia_rpc *rpc, const ProtobufCMessage *request, Pro
     return AIA_OK;
 }
 
-static aia_status get_system_performance(aia_rpc *rpc, const ProtobufCMessage *request,
-                                         ProtobufCMessage *response, aia_error *err)
+static aia_status method_rows(aia_server *s, aia_arena *a, Aia__V1__GetSystemPerformanceResponse *out)
 {
-    Aia__V1__GetSystemPerformanceResponse *resp = (Aia__V1__GetSystemPerformanceResponse *)response;
-    aia_server *s = aia_rpc_server(rpc);
-    aia_arena *a = aia_rpc_arena(rpc);
     size_t n;
     const aia_method *methods = aia_server_methods(s, &n);
-    resp->methods = aia_arena_alloc(a, (n + 1) * sizeof *resp->methods);
-    if (!resp->methods) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
+    out->methods = aia_arena_alloc(a, (n + 1) * sizeof *out->methods);
+    if (!out->methods) return AIA_RESOURCE_EXHAUSTED;
     for (size_t i = 0; i < n; i++) {
         aia_method_stats st;
         aia_metrics_method_stats(aia_server_metrics(s), i, &st);
         if (st.calls == 0) continue;
         Aia__V1__MethodPerformance *mp = aia_arena_alloc(a, sizeof *mp);
-        if (!mp) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
+        if (!mp) return AIA_RESOURCE_EXHAUSTED;
         aia__v1__method_performance__init(mp);
         mp->method = (char *)methods[i].path;
         mp->calls = (int64_t)st.calls;
         mp->errors = (int64_t)st.errors;
         mp->p50_ms = st.p50_ms;
         mp->p99_ms = st.p99_ms;
-        resp->methods[resp->n_methods++] = mp;
+        out->methods[out->n_methods++] = mp;
     }
+    return AIA_OK;
+}
+
+aia_status aia_system_performance_sample(aia_server *s, aia_arena *a, Aia__V1__GetSystemPerformanceResponse *out,
+                                         aia_error *err)
+{
+    aia__v1__get_system_performance_response__init(out);
+    if (method_rows(s, a, out) != AIA_OK) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
     aia_process_stats ps;
     aia_process_stats_read(&ps);
-    resp->rss_bytes = ps.rss_bytes;
-    resp->cpu_time = duration_of(a, (int64_t)(ps.cpu_seconds * 1e9));
-    resp->threads = ps.threads;
-    resp->uptime = duration_of(a, aia_time_now_ns() - aia_server_start_time_ns(s));
-    if (!resp->cpu_time || !resp->uptime) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
+    out->rss_bytes = ps.rss_bytes;
+    out->cpu_time = duration_of(a, (int64_t)(ps.cpu_seconds * 1e9));
+    out->threads = ps.threads;
+    out->uptime = duration_of(a, aia_time_now_ns() - aia_server_start_time_ns(s));
+    if (!out->cpu_time || !out->uptime) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
     return AIA_OK;
+}
+
+static aia_status get_system_performance(aia_rpc *rpc, const ProtobufCMessage *request,
+                                         ProtobufCMessage *response, aia_error *err)
+{
+    return aia_system_performance_sample(aia_rpc_server(rpc), aia_rpc_arena(rpc),
+                                         (Aia__V1__GetSystemPerformanceResponse *)response, err);
 }
 
 static const aia_method_impl k_methods[] = {
     {.name = "GetHealth", .unary = get_health},
     {.name = "GetMetrics", .unary = get_metrics},
     {.name = "GetSystemPerformance", .unary = get_system_performance},
+    {.name = "WatchSystemPerformance", .stream = aia_system_watch_performance},
 };
 
 const aia_service_impl aia_system_service = {

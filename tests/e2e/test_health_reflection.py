@@ -12,8 +12,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 import aia_e2e as e2e
 
-# The design document's target API: these RPCs must exist (streaming ones
-# marked True). More may be added; none of these may go missing.
+# The design document's target API, plus RPCs the contract added since
+# (SystemService.WatchSystemPerformance): these RPCs must exist (streaming
+# ones marked True). More may be added; none of these may go missing.
 DESIGN_RPCS = {
     "aia.v1.ModelService": {
         "TrainModel": False, "GetTrainingJob": False, "ListTrainingJobs": False,
@@ -35,7 +36,8 @@ DESIGN_RPCS = {
         "Generate": False, "StreamGenerate": True, "CountTokens": False, "ListLLMModels": False,
     },
     "aia.v1.SystemService": {
-        "GetDashboard": False, "GetSystemPerformance": False, "GetHealth": False, "GetMetrics": False,
+        "GetDashboard": False, "GetSystemPerformance": False, "WatchSystemPerformance": True,
+        "GetHealth": False, "GetMetrics": False,
     },
 }
 

@@ -110,7 +110,7 @@ static void test_lookup(void **state)
                         "aia.v1.SystemService, grpc.health.v1.Health");
     expect_lookup_error("aia.v1.SystemService/GetHealthz", AIA_NOT_FOUND,
                         "unknown method \"aia.v1.SystemService/GetHealthz\": aia.v1.SystemService has GetDashboard, "
-                        "GetSystemPerformance, GetHealth, GetMetrics");
+                        "GetSystemPerformance, WatchSystemPerformance, GetHealth, GetMetrics");
     expect_lookup_error("SystemService/GetHealth", AIA_NOT_FOUND,
                         "unknown method \"SystemService/GetHealth\": no service SystemService; known services: "
                         "aia.v1.ModelService, aia.v1.DriftService, aia.v1.CoordinatorService, aia.v1.LLMService, "
