@@ -34,6 +34,9 @@ func (j *jsonPb) NewDecoder(r io.Reader) runtime.Decoder {
 			return io.EOF // grpc-gateway treats an empty body as an empty message
 		}
 		if err := j.UnmarshalOptions.Unmarshal(data, msg); err != nil {
+			if strings.HasSuffix(err.Error(), "unexpected EOF") { // protojson says no more
+				return fmt.Errorf("request body: the JSON ends early, after %d bytes (an unclosed object, array or string)", len(data))
+			}
 			return fmt.Errorf("request body: %s", withoutProtoPrefix(err.Error()))
 		}
 		return nil

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc/codes"
@@ -68,10 +70,15 @@ func tooLarge(size, max int64) *status.Status {
 		"%s is larger than the gateway's limit of %d bytes (--max-body-bytes)", what, max)
 }
 
-// errorHandler is grpc-gateway's default, but for bodies over the limit.
+// errorHandler is grpc-gateway's default, but for bodies over the limit
+// (413) and for messages that are not valid UTF-8: a decode error may quote
+// the offending bytes, and the default handler would then fail to marshal
+// the Status and answer 500.
 func errorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 	if lim, ok := r.Context().Value(bodyLimitKey{}).(*bodyLimit); ok && lim.exceeded.Load() {
 		err = &runtime.HTTPStatusError{HTTPStatus: http.StatusRequestEntityTooLarge, Err: tooLarge(0, lim.max).Err()}
+	} else if st, ok := status.FromError(err); ok && !utf8.ValidString(st.Message()) {
+		err = status.Error(st.Code(), strings.ToValidUTF8(st.Message(), "\uFFFD"))
 	}
 	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
 }

@@ -10,6 +10,8 @@
 #
 #   Debian packages  apt-get (apt-get update only when one is missing)
 #   Go tools         go install ...@latest into $(go env GOPATH)/bin
+#   Gateway          the Go modules of gateway/ (for offline Bazel builds) and
+#                    the protoc plugins at the versions gateway/go.mod pins
 #   Python packages  python3 -m pip install -r tests/requirements.txt
 #
 # Callers get Go's bin directory on PATH by sourcing scripts/env.sh.
@@ -29,6 +31,7 @@ APT_PACKAGES=(
     grpc-proto                                     # health and reflection protos
     golang-github-grpc-ecosystem-grpc-gateway-dev  # google/api/*.proto
     libcurl4-openssl-dev libssl-dev libjemalloc-dev libcmocka-dev libsqlite3-dev
+    nghttp2-client                                 # h2load, for bench/rest_gateway.sh
 )
 
 LOG="${TMPDIR:-/tmp}/aia-setup.$$.log"
@@ -83,10 +86,33 @@ go_tool() {  # go_tool NAME MODULE_PATH
 go_tool grpcurl github.com/fullstorydev/grpcurl/cmd/grpcurl
 go_tool ghz github.com/bojand/ghz/cmd/ghz
 
+# --- Gateway: Go modules and protoc plugins ---------------------------------
+# gateway/go.mod pins the modules and, through tools.go, the four protoc
+# plugins that gateway/generate.sh runs. A stamp named after go.sum's hash
+# says both are in place, so this costs one sha256sum when nothing changed.
+GATEWAY_PLUGINS=(
+    google.golang.org/protobuf/cmd/protoc-gen-go
+    google.golang.org/grpc/cmd/protoc-gen-go-grpc
+    github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway
+    github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2
+)
+gateway_stamp="$AIA_GOBIN/.aia-gateway-$(sha256sum "$ROOT/gateway/go.sum" | cut -c1-16)"
+if [ ! -e "$gateway_stamp" ]; then
+    say "installing the gateway's Go modules and protoc plugins (gateway/go.mod)"
+    (
+        cd "$ROOT/gateway"
+        quietly go mod download
+        quietly env GOBIN="$AIA_GOBIN" go install "${GATEWAY_PLUGINS[@]}"
+    )
+    rm -f "$AIA_GOBIN"/.aia-gateway-*
+    touch "$gateway_stamp"
+fi
+
 # --- Python packages --------------------------------------------------------
 # find_spec locates the packages without importing them (3x faster than imports).
 PY_CHECK='import sys, importlib.util as u
-mods = ("grpc", "grpc_tools", "grpc_health.v1", "grpc_reflection.v1alpha", "google.protobuf", "pytest")
+mods = ("grpc", "grpc_tools", "grpc_health.v1", "grpc_reflection.v1alpha", "google.protobuf", "pytest",
+        "requests", "schemathesis")
 sys.exit(0 if all(u.find_spec(m) for m in mods) else 1)'
 if ! python3 -c "$PY_CHECK" >/dev/null 2>&1; then
     say "installing Python packages from tests/requirements.txt"

@@ -337,6 +337,22 @@ def clean_env(extra=None):
     return env
 
 
+def json_lines(lines):
+    """The JSON objects among log lines (other lines are skipped)."""
+    out = []
+    for line in lines:
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(obj, dict):
+            out.append(obj)
+    return out
+
+
 def sanitizer_reports(text):
     return [m for m in SANITIZER_MARKERS if m in text]
 
@@ -524,18 +540,7 @@ class Server:
         return self.stderr_text().splitlines()
 
     def json_events(self):
-        out = []
-        for line in self.log_lines():
-            line = line.strip()
-            if not line.startswith("{"):
-                continue
-            try:
-                obj = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(obj, dict):
-                out.append(obj)
-        return out
+        return json_lines(self.log_lines())
 
     def wait_for_event(self, pred, timeout=5.0, what="log event"):
         deadline = time.monotonic() + timeout

@@ -83,3 +83,31 @@ def alive(server, channel):
     assert server.alive(), f"aia-server died during the test{server.diag()}"
     res = e2e.get_health(channel, timeout=5)
     assert res.code == grpc.StatusCode.OK, f"GetHealth after the test: {res}{server.diag()}"
+
+
+@pytest.fixture(scope="session")
+def gateway(server):
+    """aia-gateway in front of the shared server; must exit 0 on SIGTERM."""
+    import gateway_e2e
+
+    g = gateway_e2e.Gateway(server.address).start()
+    yield g
+    g.stop()
+
+
+@pytest.fixture
+def gateways():
+    """A factory for gateways a test starts itself (e.g. in front of its own
+    server); each is stopped and checked at the end of the test."""
+    import gateway_e2e
+
+    started = []
+
+    def factory(backend, *extra_args):
+        g = gateway_e2e.Gateway(backend, extra_args).start()
+        started.append(g)
+        return g
+
+    yield factory
+    for g in started:
+        g.stop()
