@@ -8,6 +8,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
 
@@ -31,6 +32,9 @@ func healthHandler(client healthpb.HealthClient, cfg config) http.HandlerFunc {
 		service := r.URL.Query().Get("service")
 		ctx, cancel := context.WithTimeout(r.Context(), cfg.healthTimeout)
 		defer cancel()
+		// The check is a call like any other: the server logs it under the
+		// same request id as the gateway.
+		ctx = metadata.AppendToOutgoingContext(ctx, "x-request-id", requestIDFrom(r.Context()))
 		start := time.Now()
 		resp, err := client.Check(ctx, &healthpb.HealthCheckRequest{Service: service})
 		rep := healthReport{Service: service, Backend: cfg.backend,

@@ -293,10 +293,13 @@ def test_client_disconnect_cancels_the_backend_call(gateway):
 # ---- health, metrics, OpenAPI ------------------------------------------------------
 
 
-def test_health_and_healthz_follow_the_backend(gateway):
+def test_health_and_healthz_follow_the_backend(server, gateway):
     for path in ("/health", "/healthz"):
         r = gateway.get(path)
         assert r.status_code == 200 and r.json()["status"] == "SERVING", r.text
+    rid = new_id()
+    r = gateway.get("/health", headers={"x-request-id": rid})
+    assert server_rpc_event(server, rid)["method"] == "/grpc.health.v1.Health/Check"
     r = gateway.get("/health", params={"service": "aia.v1.SystemService"})
     assert r.status_code == 200 and r.json()["service"] == "aia.v1.SystemService"
     r = gateway.get("/health", params={"service": "no.such.Service"})
