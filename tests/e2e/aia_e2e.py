@@ -337,6 +337,14 @@ def clean_env(extra=None):
     return env
 
 
+def read_log(path):
+    """A process's log file as text; "" before the process created it."""
+    try:
+        return Path(path).read_text(errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
 def json_lines(lines):
     """The JSON objects among log lines (other lines are skipped)."""
     out = []
@@ -426,16 +434,10 @@ class Server:
         return self.proc.pid
 
     def stderr_text(self):
-        try:
-            return self.stderr_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
+        return read_log(self.stderr_path)
 
     def stdout_text(self):
-        try:
-            return self.stdout_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
+        return read_log(self.stdout_path)
 
     def diag(self, n=60):
         rc = self.proc.poll() if self.proc else None

@@ -52,10 +52,7 @@ class Gateway:
         return requests.request(method, self.url + path, **kw)
 
     def stderr_text(self):
-        try:
-            return self.stderr_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
+        return e2e.read_log(self.stderr_path)
 
     def json_events(self):
         return e2e.json_lines(self.stderr_text().splitlines())
