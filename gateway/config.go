@@ -30,6 +30,8 @@ type config struct {
 
 	logFormat string // "text" or "json"
 	logLevel  string // "debug", "info", "warn" or "error"
+
+	showVersion bool // --version: print the version and exit
 }
 
 // usageError is a configuration error: main prints it and exits 2.
@@ -97,6 +99,7 @@ func parseConfig(args []string, getenv func(string) string, usage io.Writer) (co
 		}
 		fs.Var(s.value, s.name, s.help+" (env "+envName(s.name)+")")
 	}
+	fs.BoolVar(&c.showVersion, "version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(usage)

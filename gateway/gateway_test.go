@@ -422,6 +422,12 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 	if cfg, _ = parseConfig(nil, getenv, io.Discard); cfg.listen != "127.0.0.1:9000" {
 		t.Errorf("env: %q", cfg.listen)
 	}
+	if cfg, err = parseConfig([]string{"--version"}, getenv, io.Discard); err != nil || !cfg.showVersion {
+		t.Errorf("--version: %v", err)
+	}
+	if v := versionLine(); !strings.HasPrefix(v, "aia-gateway "+version+" (") {
+		t.Errorf("versionLine() = %q", v)
+	}
 	if size, err := parseSize("4MiB"); err != nil || size != 4<<20 {
 		t.Errorf("parseSize(4MiB) = %d, %v", size, err)
 	}

@@ -17,6 +17,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -39,6 +41,10 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer, re
 	if err != nil {
 		fmt.Fprintf(stderr, "aia-gateway: %v\n", err)
 		return 2
+	}
+	if cfg.showVersion {
+		fmt.Fprintln(stdout, versionLine())
+		return 0
 	}
 	log := newLogger(stderr, cfg.logFormat, cfg.logLevel)
 	if err := serve(cfg, log, ready); err != nil {
@@ -100,6 +106,22 @@ func serve(cfg config, log *slog.Logger, ready chan<- string) error {
 		_ = srv.Close()
 	}
 	return nil
+}
+
+// versionLine is "aia-gateway 0.1.0 (grpc-gateway v2.33.0, grpc-go v1.85.0, go1.26.8)".
+func versionLine() string {
+	deps := ""
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range info.Deps {
+			switch d.Path {
+			case "github.com/grpc-ecosystem/grpc-gateway/v2":
+				deps += "grpc-gateway " + d.Version + ", "
+			case "google.golang.org/grpc":
+				deps += "grpc-go " + d.Version + ", "
+			}
+		}
+	}
+	return fmt.Sprintf("aia-gateway %s (%s%s)", version, deps, runtime.Version())
 }
 
 func httpProtocols() *http.Protocols {
