@@ -101,6 +101,18 @@ static void rpc_drop_queue(aia_rpc *rpc)
 }
 
 /* Returns the struct to the free list with every per-call field reset. */
+/* Unlinks a stream from the server's active list (a no-op for calls that
+ * never joined it) and wakes aia_server_shutdown() when the list empties. */
+static void active_unlink_locked(aia_server *s, aia_rpc *rpc)
+{
+    if (!rpc->active_prev && !rpc->active_next && s->active != rpc) return;
+    if (rpc->active_prev) rpc->active_prev->active_next = rpc->active_next;
+    else s->active = rpc->active_next;
+    if (rpc->active_next) rpc->active_next->active_prev = rpc->active_prev;
+    rpc->active_prev = rpc->active_next = NULL;
+    if (!s->active) pthread_cond_broadcast(&s->cv);
+}
+
 static void rpc_recycle(aia_rpc *rpc)
 {
     aia_server *s = rpc->server;
@@ -128,6 +140,10 @@ static void rpc_recycle(aia_rpc *rpc)
     rpc->stop_arg = NULL;
     atomic_store(&rpc->refs, 0);
     pthread_mutex_lock(&s->mu);
+    /* Leaving the active list last, in the same critical section that hands
+     * the struct back, tells aia_server_shutdown() that no thread will touch
+     * this call or the server for it again (server.c, wait_streams_released). */
+    active_unlink_locked(s, rpc);
     if (s->n_free < MAX_FREE_CALLS) {
         rpc->free_next = s->free_list;
         s->free_list = rpc;
@@ -202,19 +218,6 @@ static void log_call(aia_rpc *rpc, aia_status code, int64_t duration_ns)
     gpr_free(peer);
 }
 
-static void active_remove(aia_rpc *rpc)
-{
-    aia_server *s = rpc->server;
-    pthread_mutex_lock(&s->mu);
-    if (rpc->active_prev || rpc->active_next || s->active == rpc) {
-        if (rpc->active_prev) rpc->active_prev->active_next = rpc->active_next;
-        else s->active = rpc->active_next;
-        if (rpc->active_next) rpc->active_next->active_prev = rpc->active_prev;
-        rpc->active_prev = rpc->active_next = NULL;
-    }
-    pthread_mutex_unlock(&s->mu);
-}
-
 static void rpc_ref(aia_rpc *rpc)
 {
     atomic_fetch_add_explicit(&rpc->refs, 1, memory_order_relaxed);
@@ -227,7 +230,6 @@ static void rpc_unref(aia_rpc *rpc)
     int64_t duration = aia_time_mono_ns() - rpc->start_ns;
     aia_metrics_handled(rpc->server->metrics, rpc->row, code, duration);
     log_call(rpc, code, duration);
-    active_remove(rpc);
     rpc_recycle(rpc);
 }
 

@@ -83,7 +83,7 @@ struct aia_server {
     pthread_cond_t cv;
     aia_rpc *free_list;
     size_t n_free;
-    aia_rpc *active; /* streams with a live handler */
+    aia_rpc *active; /* streams not yet handed back; s->cv is signalled when it empties */
     int shutdown_done;
     aia_tag t_shutdown;
 };

@@ -258,8 +258,19 @@ static void on_shutdown_done(aia_tag *tag, int ok)
     pthread_mutex_unlock(&s->mu);
 }
 
-/* Waits for the C core's shutdown tag up to `ms`; returns non-zero if done. */
-static int wait_shutdown(aia_server *s, long ms)
+static int core_shutdown_done(const aia_server *s)
+{
+    return s->shutdown_done;
+}
+
+static int streams_released(const aia_server *s)
+{
+    return s->active == NULL;
+}
+
+/* Waits up to `ms` for `done` (read under s->mu, signalled on s->cv);
+ * returns non-zero if it came true. */
+static int wait_for(aia_server *s, long ms, int (*done)(const aia_server *))
 {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
@@ -271,10 +282,27 @@ static int wait_shutdown(aia_server *s, long ms)
     }
     pthread_mutex_lock(&s->mu);
     int rc = 0;
-    while (!s->shutdown_done && rc == 0) rc = pthread_cond_timedwait(&s->cv, &s->mu, &until);
-    int done = s->shutdown_done;
+    while (!done(s) && rc == 0) rc = pthread_cond_timedwait(&s->cv, &s->mu, &until);
+    int ok = done(s);
     pthread_mutex_unlock(&s->mu);
-    return done;
+    return ok;
+}
+
+/* A stream whose handler runs on a thread of its own (a sampler, a
+ * generation) can still hold its call after the C core is done with it: its
+ * final aia_rpc_finish() and the release of the call happen on that thread.
+ * Destroying the server under it would be a use after free, so wait for
+ * every stream to be handed back, with the completion-queue threads still
+ * running (a last status completes there). A handler that never finishes is
+ * a bug; after STREAM_RELEASE_MS it is logged and shutdown goes on. */
+#define STREAM_RELEASE_MS 10000L
+
+static void wait_streams_released(aia_server *s)
+{
+    if (!wait_for(s, STREAM_RELEASE_MS, streams_released))
+        aia_logf(AIA_LOG_ERROR, "streams_stuck",
+                 "stream handlers still hold calls %ld ms after the C core finished them; shutting down anyway",
+                 STREAM_RELEASE_MS);
 }
 
 void aia_server_shutdown(aia_server *s)
@@ -285,15 +313,16 @@ void aia_server_shutdown(aia_server *s)
     s->t_shutdown.fn = on_shutdown_done;
     grpc_server_shutdown_and_notify(s->grpc, s->cq, &s->t_shutdown);
     aia_call_notify_draining(s);
-    if (!wait_shutdown(s, s->opts.shutdown_grace_ms)) {
+    if (!wait_for(s, s->opts.shutdown_grace_ms, core_shutdown_done)) {
         aia_logf(AIA_LOG_WARN, "grace_expired", "cancelling the calls still in flight");
         grpc_server_cancel_all_calls(s->grpc);
-        while (!wait_shutdown(s, 1000)) {}
+        while (!wait_for(s, 1000, core_shutdown_done)) {}
     }
     /* Handlers on the pool finish (cancelled calls wake blocked senders)
      * before the queue stops delivering their completions. */
     if (s->pool) aia_pool_destroy(s->pool);
     s->pool = NULL;
+    wait_streams_released(s);
     grpc_completion_queue_shutdown(s->cq);
     for (int i = 0; i < s->n_threads; i++) pthread_join(s->threads[i], NULL);
     s->n_threads = 0;
