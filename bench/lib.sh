@@ -1,4 +1,4 @@
-# bench/lib.sh — shared by bench/ghz_health.sh and bench/run.sh (sourced).
+# bench/lib.sh — shared by bench/ghz_health.sh, bench/rest_gateway.sh and bench/run.sh (sourced).
 #
 # One "scenario" = start a server on a free loopback port, wait until its
 # grpc.health.v1 answers, warm up, then drive one method with ghz for
@@ -28,6 +28,7 @@ BENCH_CLIENT_CPU="${BENCH_CLIENT_CPU:-1}"
 BENCH_OUT="${BENCH_OUT:-$BENCH_ROOT/bench/out}"
 AIA_BENCH_BIN="$BENCH_OUT/bin/aia-server"
 PEER_BENCH_BIN="$BENCH_OUT/bin/peer-server"
+GATEWAY_BENCH_BIN="$BENCH_OUT/bin/aia-gateway"
 
 # shellcheck source=../scripts/env.sh
 . "$BENCH_ROOT/scripts/env.sh"
@@ -54,6 +55,21 @@ bench_build_peer() {
     mkdir -p "$BENCH_OUT/bin"
     ( cd "$BENCH_ROOT/bench/peer" && go build -o "$PEER_BENCH_BIN" . ) \
         || bench_die "go build bench/peer failed"
+}
+
+# Build //gateway:aia-gateway (the REST sidecar; its genrule runs
+# gateway/build.sh: `go build -trimpath`, CGO off, modules pinned by
+# gateway/go.sum) and copy it aside like the server. The binary is read from
+# the opt configuration's bazel-bin (bazel-out/k8-opt/bin), never from the
+# bazel-bin symlink, which a concurrent build with --config=asan moves.
+bench_build_gateway() {
+    mkdir -p "$BENCH_OUT/bin"
+    ( cd "$BENCH_ROOT" && bazel build --compilation_mode=opt //gateway:aia-gateway ) \
+        || bench_die "bazel build //gateway:aia-gateway failed"
+    local bin
+    bin="$(cd "$BENCH_ROOT" && bazel info --compilation_mode=opt bazel-bin 2>/dev/null)/gateway/aia-gateway"
+    [ -x "$bin" ] || bench_die "no binary at $bin"
+    install -m 0755 "$bin" "$GATEWAY_BENCH_BIN"
 }
 
 bench_free_port() {
@@ -84,22 +100,51 @@ bench_status_field() {  # bench_status_field PID FIELD -> raw value
     awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
 }
 
-BENCH_SERVER_PID=""
-bench_stop_server() {
-    local pid="$BENCH_SERVER_PID" i
+# bench_wait_ready PID WHAT LOG CMD...: poll CMD every 0.1 s (10 s at most)
+# until it succeeds; fail with LOG shown if PID exits first.
+bench_wait_ready() {
+    local pid="$1" what="$2" log="$3" i
+    shift 3
+    for i in $(seq 1 100); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            cat "$log" >&2
+            bench_die "$what exited during start-up"
+        fi
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    bench_die "$what not ready after 10 s"
+}
+
+# SIGTERM one process we started, wait up to 15 s, then SIGKILL it.
+bench_stop_pid() {
+    local pid="$1" what="$2" i
     [ -n "$pid" ] || return 0
-    BENCH_SERVER_PID=""
     kill -TERM "$pid" 2>/dev/null || return 0
     for i in $(seq 1 150); do
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
     if kill -0 "$pid" 2>/dev/null; then
-        bench_log "server $pid did not exit 15 s after SIGTERM; killing it"
+        bench_log "$what $pid did not exit 15 s after SIGTERM; killing it"
         kill -KILL "$pid" 2>/dev/null
     fi
     wait "$pid" 2>/dev/null
     return 0
+}
+
+BENCH_SERVER_PID=""
+bench_stop_server() {
+    local pid="$BENCH_SERVER_PID"
+    BENCH_SERVER_PID=""
+    bench_stop_pid "$pid" server
+}
+
+BENCH_GATEWAY_PID=""
+bench_stop_gateway() {
+    local pid="$BENCH_GATEWAY_PID"
+    BENCH_GATEWAY_PID=""
+    bench_stop_pid "$pid" gateway
 }
 
 # bench_scenario NAME KIND CALL PIN LOG [server args...]

@@ -45,14 +45,113 @@ def percentile(ghz, pct):
     return None
 
 
-def cmd_record(a):
-    with open(a.ghz) as f:
+def nearest_rank(sorted_vals, pct):
+    """The pct-th percentile of an ascending list: the smallest value with at
+    least pct % of the values at or below it (no interpolation)."""
+    if not sorted_vals:
+        return None
+    k = max(0, -(-len(sorted_vals) * pct // 100) - 1)
+    return sorted_vals[min(int(k), len(sorted_vals) - 1)]
+
+
+def load_ghz(path):
+    """ghz's JSON report (-O json) as the fields a record needs."""
+    with open(path) as f:
         ghz = json.load(f)
     codes = ghz.get("statusCodeDistribution") or {}
     count = int(ghz.get("count", 0))
-    ok = int(codes.get("OK", 0))
+    total = ghz.get("total", 0) / 1e9
+    return {
+        "requests": count,
+        "ok": int(codes.get("OK", 0)),
+        "status_codes": codes,
+        "error_distribution": ghz.get("errorDistribution") or {},
+        "rps": ghz.get("rps", 0.0),
+        "wall_s": total,
+        "avg_ms": ghz.get("average", 0) / 1e6,
+        "p50_ms": percentile(ghz, 50),
+        "p90_ms": percentile(ghz, 90),
+        "p99_ms": percentile(ghz, 99),
+    }
+
+
+H2LOAD_FINISHED = re.compile(r"^finished in ([\d.]+)(ms|s), ([\d.]+) req/s")
+H2LOAD_REQUESTS = re.compile(r"^requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, "
+                             r"(\d+) failed, (\d+) errored, (\d+) timeout")
+H2LOAD_CODES = re.compile(r"^status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx")
+H2LOAD_TRAFFIC = re.compile(r"^traffic: .*\((\d+)\) data")
+
+
+def load_h2load(out_path, log_path):
+    """h2load's summary (stdout) and its per-request log (--log-file: start
+    µs, HTTP status, µs to the end of the response), with exact percentiles
+    over every request of the measured run."""
+    wall = rps = None
+    req = codes = None
+    data = None
+    with open(out_path) as f:
+        for line in f:
+            line = line.strip()
+            if m := H2LOAD_FINISHED.match(line):
+                wall = float(m.group(1)) / (1000.0 if m.group(2) == "ms" else 1.0)
+                rps = float(m.group(3))
+            elif m := H2LOAD_REQUESTS.match(line):
+                req = [int(x) for x in m.groups()]
+            elif m := H2LOAD_CODES.match(line):
+                codes = [int(x) for x in m.groups()]
+            elif m := H2LOAD_TRAFFIC.match(line):
+                data = int(m.group(1))
+    if wall is None or req is None:
+        raise SystemExit(f"report.py: no h2load summary in {out_path}")
+    lat = []
+    with open(log_path) as f:
+        for line in f:
+            parts = line.split("\t")
+            if len(parts) >= 3:
+                lat.append(int(parts[2]))
+    lat.sort()
+    done, ok = req[2], req[3]
+    failed, errored, timeout = req[4], req[5], req[6]
+    status = {}
+    if codes:
+        for label, n in zip(("2xx", "3xx", "4xx", "5xx"), codes):
+            if n:
+                status[label] = n
+    errs = {}
+    for label, n in (("failed (non-2xx or reset)", failed), ("errored", errored), ("timeout", timeout)):
+        if n:
+            errs[label] = n
+    ms = lambda us: None if us is None else us / 1000.0
+    return {
+        "requests": done,
+        "ok": ok,
+        "status_codes": status,
+        "error_distribution": errs,
+        "rps": rps,
+        "wall_s": wall,
+        "avg_ms": (sum(lat) / len(lat) / 1000.0) if lat else None,
+        "p50_ms": ms(nearest_rank(lat, 50)),
+        "p90_ms": ms(nearest_rank(lat, 90)),
+        "p99_ms": ms(nearest_rank(lat, 99)),
+        "p999_ms": ms(nearest_rank(lat, 99.9)),
+        "logged_requests": len(lat),
+        "data_bytes_per_req": (data / done) if data is not None and done else None,
+    }
+
+
+def cmd_record(a):
+    if a.ghz:
+        res = load_ghz(a.ghz)
+        client = "ghz"
+    elif a.h2load_out and a.h2load_log:
+        res = load_h2load(a.h2load_out, a.h2load_log)
+        client = "h2load"
+    else:
+        raise SystemExit("report.py record: --ghz, or --h2load-out with --h2load-log")
+    count, ok = res["requests"], res["ok"]
     cpu_s = a.ticks / a.clk_tck
-    wall_s = ghz.get("total", 0) / 1e9
+    gw_cpu_s = a.gw_ticks / a.clk_tck if a.gw_ticks is not None else None
+    wall_s = res["wall_s"]
     client_cpu_s = None
     if a.client_cpu:
         try:
@@ -60,13 +159,13 @@ def cmd_record(a):
                 client_cpu_s = float(f.read().strip())
         except (OSError, ValueError):
             pass
-    # CPU that neither the server nor ghz used: other processes on the
-    # machine, a sign of a noisy measurement.
+    # CPU that neither the server (nor the gateway) nor the client used:
+    # other processes on the machine, a sign of a noisy measurement.
     other_pct = None
     if a.machine_busy_ticks is not None and client_cpu_s is not None and wall_s and a.ncpu:
-        other = a.machine_busy_ticks / a.clk_tck - cpu_s - client_cpu_s
+        other = a.machine_busy_ticks / a.clk_tck - cpu_s - (gw_cpu_s or 0.0) - client_cpu_s
         other_pct = max(0.0, 100.0 * other / (wall_s * a.ncpu))
-    server_p50 = server_p99 = None
+    server_p50 = server_p99 = server_calls = server_errors = None
     if a.server_perf:
         try:
             with open(a.server_perf) as f:
@@ -74,13 +173,22 @@ def cmd_record(a):
             for m in perf.get("methods") or []:
                 if m.get("method") == "/" + a.call:
                     server_p50, server_p99 = m.get("p50Ms"), m.get("p99Ms")
+                    server_calls = int(m.get("calls", 0))
+                    server_errors = int(m.get("errors", 0))
         except (OSError, ValueError):
             pass
     rec = {
         "rps_limit": a.rps_limit,
         "server_p50_ms": server_p50,
         "server_p99_ms": server_p99,
+        "server_calls": server_calls,
+        "server_errors": server_errors,
         "name": a.name,
+        "suite": a.suite,
+        "client": client,
+        "via": a.via,
+        "transport": a.transport,
+        "http_path": a.http_path,
         "server": a.server,
         "call": a.call,
         "pin": a.pin,
@@ -91,14 +199,16 @@ def cmd_record(a):
         "requests": count,
         "ok": ok,
         "errors": count - ok,
-        "status_codes": codes,
-        "error_distribution": ghz.get("errorDistribution") or {},
-        "rps": ghz.get("rps", 0.0),
-        "ok_rps": ok / (ghz["total"] / 1e9) if ghz.get("total") else 0.0,
-        "avg_ms": ghz.get("average", 0) / 1e6,
-        "p50_ms": percentile(ghz, 50),
-        "p90_ms": percentile(ghz, 90),
-        "p99_ms": percentile(ghz, 99),
+        "status_codes": res["status_codes"],
+        "error_distribution": res["error_distribution"],
+        "rps": res["rps"],
+        "ok_rps": ok / wall_s if wall_s else 0.0,
+        "avg_ms": res["avg_ms"],
+        "p50_ms": res["p50_ms"],
+        "p90_ms": res["p90_ms"],
+        "p99_ms": res["p99_ms"],
+        "p999_ms": res.get("p999_ms"),
+        "data_bytes_per_req": res.get("data_bytes_per_req"),
         "cpu_ticks": a.ticks,
         "clk_tck": a.clk_tck,
         "cpu_s": cpu_s,
@@ -112,6 +222,18 @@ def cmd_record(a):
         "threads": a.threads,
         "log_bytes": a.log_bytes,
     }
+    if a.gw_ticks is not None:
+        rec.update({
+            "gateway_args": a.gw_args,
+            "gateway_log": a.gw_log,
+            "gateway_cpu_ticks": a.gw_ticks,
+            "gateway_cpu_s": gw_cpu_s,
+            "gateway_cpu_us_per_req": (gw_cpu_s * 1e6 / count) if count else None,
+            "gateway_vmhwm_kb": a.gw_vmhwm_kb,
+            "gateway_vmrss_kb": a.gw_vmrss_kb,
+            "gateway_threads": a.gw_threads,
+            "gateway_log_bytes": a.gw_log_bytes,
+        })
     with open(a.out, "w") as f:
         json.dump(rec, f, indent=1, sort_keys=True)
         f.write("\n")
@@ -163,11 +285,18 @@ def ratio(a, b):
 
 def cmd_summary(a):
     recs = load(a.files)
+    gw = any("gateway_cpu_us_per_req" in r for r in recs.values())
     hdr = f"{'scenario':34} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'CPU µs/req':>10} {'VmHWM MiB':>9} {'errors':>6} {'other %':>7}"
+    if gw:
+        hdr += f" {'gw CPU µs/req':>13} {'gw VmHWM MiB':>12}"
     print(hdr)
     for r in recs.values():
-        print(f"{r['name']:34} {fnum(r['rps']):>9} {fnum(r['p50_ms'], 2):>7} {fnum(r['p99_ms'], 2):>7} "
-              f"{fnum(r['cpu_us_per_req'], 1):>10} {fnum(mib(r['vmhwm_kb']), 1):>9} {r['errors']:>6} {fnum(r.get('other_cpu_pct'), 1):>7}")
+        line = (f"{r['name']:34} {fnum(r['rps']):>9} {fnum(r['p50_ms'], 3 if gw else 2):>7} {fnum(r['p99_ms'], 2):>7} "
+                f"{fnum(r['cpu_us_per_req'], 1):>10} {fnum(mib(r['vmhwm_kb']), 1):>9} {r['errors']:>6} {fnum(r.get('other_cpu_pct'), 1):>7}")
+        if gw:
+            line += (f" {fnum(r.get('gateway_cpu_us_per_req'), 1):>13}"
+                     f" {fnum(mib(r.get('gateway_vmhwm_kb')), 1):>12}")
+        print(line)
 
 
 # --------------------------------------------------------------------------
@@ -236,7 +365,19 @@ def machine():
         "grpc_go": grpc_go,
         "go": sh("go", "env", "GOVERSION"),
         "ghz": ghz_ver,
+        "h2load": sh("sh", "-c", "h2load --version 2>/dev/null | head -n 1"),
+        "grpc_gateway": gateway_mod("github.com/grpc-ecosystem/grpc-gateway/v2"),
+        "gateway_grpc_go": gateway_mod("google.golang.org/grpc"),
     }
+
+
+def gateway_mod(path):
+    try:
+        with open(os.path.join(ROOT, "gateway/go.mod")) as f:
+            mm = re.search(r"^\s*" + re.escape(path) + r" (v\S+)", f.read(), re.M)
+            return mm.group(1) if mm else ""
+    except OSError:
+        return ""
 
 
 def cell(a, b, key, nd=0, scale=None):
@@ -284,7 +425,9 @@ def client_us(r):
 
 
 def cmd_render(a):
-    recs = load(sorted(glob.glob(os.path.join(a.results, "*.json"))))
+    all_recs = load(sorted(glob.glob(os.path.join(a.results, "*.json"))))
+    recs = {n: r for n, r in all_recs.items() if r.get("suite", "grpc") != "gateway"}
+    gw_recs = {n: r for n, r in all_recs.items() if r.get("suite") == "gateway"}
     if a.machine:
         with open(a.machine) as f:
             m = json.load(f)
@@ -295,7 +438,8 @@ def cmd_render(a):
     w("# Benchmarks")
     w("")
     w("Written by `bench/run.sh` (see bench/README.md): re-run it rather than editing this file. "
-      "The closing \"Reading the figures\" section is hand-written, in bench/analysis.md.")
+      "The \"Reading the figures\" sections are hand-written, in bench/analysis.md (aia-server "
+      "against grpc-go, issue 2) and bench/analysis-gateway.md (the REST gateway, issue 3).")
     w("")
     w("| | |")
     w("|---|---|")
@@ -464,7 +608,184 @@ def cmd_render(a):
         if notes:
             w(notes)
             w("")
+    if gw_recs:
+        render_gateway(gw_recs, m, w)
+        if a.gateway_notes and os.path.exists(a.gateway_notes):
+            with open(a.gateway_notes) as f:
+                notes = f.read().strip()
+            if notes:
+                w(notes)
+                w("")
     sys.stdout.write("\n".join(out))
+
+
+# --------------------------------------------------------------------------
+# the REST gateway section (issue 3)
+
+TARGET_GW_P50_US = 200.0
+
+
+def us(ms):
+    return None if ms is None else ms * 1000.0
+
+
+def diff(a, b):
+    return None if a is None or b is None else a - b
+
+
+def gw_total_cpu(r):
+    """CPU per request on the serving side: aia-server, plus the gateway."""
+    s = r.get("cpu_us_per_req")
+    g = r.get("gateway_cpu_us_per_req")
+    if s is None:
+        return None
+    return s + (g or 0.0)
+
+
+def gw_label(r):
+    if r.get("via") == "gateway":
+        t = {"http1.1": "HTTP/1.1", "h2c": "HTTP/2 (h2c)"}.get(r.get("transport"), r.get("transport"))
+        return f"REST `GET {r.get('http_path')}`, {t}"
+    return f"gRPC `{r['call'].split('/')[-1]}`, {r.get('client')}"
+
+
+def render_gateway(recs, m, w):
+    def get(n):
+        return recs.get(n)
+
+    low = min((r["concurrency"] for r in recs.values()), default=1)
+    high = max((r["concurrency"] for r in recs.values()), default=50)
+    dur = next(iter(recs.values()))["duration"]
+    w("## REST gateway against direct gRPC (issue 3)")
+    w("")
+    sizes = ""
+    pb = (get(f"gw-gethealth-grpc-c{low}") or {}).get("data_bytes_per_req")
+    js = (get(f"gw-gethealth-http1-c{low}") or {}).get("data_bytes_per_req")
+    if pb and js:
+        sizes = f" (its response: {pb - 5:,.0f} bytes of protobuf, {js:,.0f} bytes of JSON through the gateway)"
+    w(f"`bench/rest_gateway.sh`, in the same run as the sections above. The same trivial RPC two ways: "
+      f"**REST**, a client → aia-gateway (grpc-gateway {m.get('grpc_gateway', '?')}, grpc-go "
+      f"{m.get('gateway_grpc_go', '?')}, {m.get('go', '')}, `--log-level warn`) → aia-server over the "
+      f"gateway's one gRPC channel; and **direct**, the client → aia-server over gRPC. "
+      f"`GET /mlops/health` is `aia.v1.SystemService/GetHealth`{sizes}; `GET /health` is the gateway's own handler around one "
+      f"`grpc.health.v1.Health/Check`. aia-server runs with `--log-level warn`.")
+    w("")
+    w(f"The client is {m.get('h2load', 'h2load')} on both paths: over HTTP/1.1 (`--h1`, one "
+      f"connection per concurrent request) or HTTP/2 cleartext to the gateway, and to aia-server "
+      f"with gRPC's framing (POST, `content-type: application/grpc`, `te: trailers`, an empty "
+      f"5-byte message), so the difference between the paths is the gateway, not the client. "
+      f"ghz (grpc-go, dynamic messages) runs the direct path too, as issue 3 names it; its own "
+      f"per-call work shows in its latency. Latencies are exact: h2load writes every request's "
+      f"time to its `--log-file` and the percentiles are taken over all of them (nearest rank); "
+      f"ghz's are from its JSON report. Pinned: aia-server and the gateway share core 0 (the "
+      f"sidecar beside its server; Go sets GOMAXPROCS=1 from the affinity mask), the client has "
+      f"core 1. Each run is {dur} after a separate, unmeasured warm-up run; closed loop "
+      f"(a new request as soon as one completes) at concurrency {low} (one request at a time: "
+      f"latency without queueing) and {high}.")
+    w("")
+    w("CPU per request is each process's utime + stime over the measured run (/proc/PID/stat) ÷ "
+      "requests completed. *Serving CPU* is aia-server's plus, through REST, the gateway's.")
+    w("")
+
+    pairs = [
+        (f"GetHealth, c={low}: HTTP/1.1 vs gRPC, both h2load",
+         f"gw-gethealth-http1-c{low}", f"gw-gethealth-grpc-c{low}", True),
+        (f"GetHealth, c={low}: HTTP/2 vs gRPC, both h2load",
+         f"gw-gethealth-h2c-c{low}", f"gw-gethealth-grpc-c{low}", True),
+        (f"Health/Check, c={low}: `GET /health` HTTP/1.1 vs gRPC, both h2load",
+         f"gw-check-http1-c{low}", f"gw-check-grpc-c{low}", True),
+        (f"GetHealth, c={low}: HTTP/1.1 (h2load) vs gRPC (ghz)",
+         f"gw-gethealth-http1-c{low}", f"gw-gethealth-grpc-ghz-c{low}", False),
+        (f"GetHealth, c={high}: HTTP/1.1 vs gRPC, both h2load",
+         f"gw-gethealth-http1-c{high}", f"gw-gethealth-grpc-c{high}", True),
+        (f"GetHealth, c={high}: HTTP/2 vs gRPC, both h2load",
+         f"gw-gethealth-h2c-c{high}", f"gw-gethealth-grpc-c{high}", True),
+        (f"GetHealth, c={high}: HTTP/1.1 (h2load) vs gRPC (ghz)",
+         f"gw-gethealth-http1-c{high}", f"gw-gethealth-grpc-ghz-c{high}", False),
+        (f"GetHealth, c={high}: HTTP/1.1, gateway access log on, vs gRPC, both h2load",
+         f"gw-gethealth-http1-c{high}-accesslog", f"gw-gethealth-grpc-c{high}", True),
+    ]
+
+    w("### Side by side")
+    w("")
+    w("Each cell is **REST through aia-gateway / direct gRPC (ratio = REST ÷ direct)**. Latencies in µs.")
+    w("")
+    w("| pair | req/s | p50 µs | p99 µs | mean µs | serving CPU µs/req | aia-server CPU µs/req | gateway CPU µs/req | gateway VmHWM MiB |")
+    w("|---|---|---|---|---|---|---|---|---|")
+    for label, rn, dn, _ in pairs:
+        r, d = get(rn), get(dn)
+        if not r or not d:
+            continue
+        rr, dd = dict(r), dict(d)
+        for x in (rr, dd):
+            for k in ("p50_ms", "p99_ms", "avg_ms"):
+                x[k.replace("_ms", "_us")] = us(x.get(k))
+            x["serving_cpu"] = gw_total_cpu(x)
+        w(f"| {label} | {cell(rr, dd, 'rps')} | {cell(rr, dd, 'p50_us')} | {cell(rr, dd, 'p99_us')} "
+          f"| {cell(rr, dd, 'avg_us')} | {cell(rr, dd, 'serving_cpu', 1)} | {cell(rr, dd, 'cpu_us_per_req', 1)} "
+          f"| {fnum(r.get('gateway_cpu_us_per_req'), 1)} | {fnum(mib(r.get('gateway_vmhwm_kb')), 1)} |")
+    w("")
+
+    w(f"### The gateway's added latency (target: p50 under {TARGET_GW_P50_US:.0f} µs)")
+    w("")
+    w(f"At concurrency {low}, one request at a time, nothing queues: the REST latency minus the direct "
+      f"latency of the same RPC, with the same client, is what the gateway adds to a request (its "
+      f"HTTP parsing and JSON encoding, its gRPC client call, and the extra hop's wake-ups and "
+      f"loopback round trip). The difference of the means is exactly the mean added time; the "
+      f"difference of the p50s is the issue's figure.")
+    w("")
+    w("| pair | REST p50 µs | direct p50 µs | **added p50 µs** | added mean µs | added p99 µs | target | gateway CPU µs/req | aia-server CPU µs/req, REST / direct |")
+    w("|---|---|---|---|---|---|---|---|---|")
+    for label, rn, dn, same in pairs:
+        r, d = get(rn), get(dn)
+        if not r or not d or r["concurrency"] != low:
+            continue
+        add50 = diff(us(r["p50_ms"]), us(d["p50_ms"]))
+        if same:
+            verdict = "–" if add50 is None else ("met" if add50 < TARGET_GW_P50_US else "**missed**")
+        else:
+            verdict = "not judged (two clients)"
+        w(f"| {label} | {fnum(us(r['p50_ms']))} | {fnum(us(d['p50_ms']))} | **{fnum(add50)}** "
+          f"| {fnum(diff(us(r['avg_ms']), us(d['avg_ms'])))} | {fnum(diff(us(r['p99_ms']), us(d['p99_ms'])))} "
+          f"| {verdict} | {fnum(r.get('gateway_cpu_us_per_req'), 1)} "
+          f"| {fnum(r.get('cpu_us_per_req'), 1)} / {fnum(d.get('cpu_us_per_req'), 1)} |")
+    w("")
+
+    w("### Every gateway run")
+    w("")
+    w("| run | path | client | concurrency | requests | errors | req/s | mean µs | p50 µs | p90 µs | p99 µs | p99.9 µs "
+      "| aia-server's own p50 / p99 µs | aia-server CPU µs/req | gateway CPU µs/req | client CPU µs/req "
+      "| other load % | aia-server VmHWM MiB | gateway VmHWM / VmRSS MiB | gateway threads | response bytes/req |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in recs.values():
+        path = gw_label(r)
+        if r.get("gateway_log") and r.get("gateway_log") != "warn":
+            path += f" (gateway `--log-level {r['gateway_log']}`: access log on)"
+        sp = "–" if r.get("server_p50_ms") is None else \
+            f"{fnum(us(r['server_p50_ms']))} / {fnum(us(r['server_p99_ms']))}"
+        gmem = "–" if r.get("gateway_vmhwm_kb") is None else \
+            f"{fnum(mib(r['gateway_vmhwm_kb']), 1)} / {fnum(mib(r['gateway_vmrss_kb']), 1)}"
+        w(f"| {r['name']} | {path} | {r.get('client')} | {r['concurrency']} | {fnum(r['requests'])} "
+          f"| {fnum(r['errors'])} | {fnum(r['rps'])} | {fnum(us(r['avg_ms']))} | {fnum(us(r['p50_ms']))} "
+          f"| {fnum(us(r['p90_ms']))} | {fnum(us(r['p99_ms']))} | {fnum(us(r.get('p999_ms')))} | {sp} "
+          f"| {fnum(r['cpu_us_per_req'], 1)} | {fnum(r.get('gateway_cpu_us_per_req'), 1)} "
+          f"| {fnum(client_us(r), 1)} | {fnum(r.get('other_cpu_pct'), 1)} | {fnum(mib(r['vmhwm_kb']), 1)} "
+          f"| {gmem} | {fnum(r.get('gateway_threads'))} | {fnum(r.get('data_bytes_per_req'))} |")
+    w("")
+    w("*aia-server's own p50 / p99*: its latency histogram for the method (call arrival to status sent, "
+      "warm-up included), read with GetSystemPerformance after the run. *response bytes/req*: h2load's "
+      "body bytes ÷ requests (for gRPC, the 5-byte frame header plus the message): a check that every "
+      "request got the full answer. *other load %*: busy CPU (/proc/stat) used by neither aia-server, "
+      "the gateway nor the client, as a share of all cores: above a few percent the run was disturbed.")
+    errs = {r["name"]: r["error_distribution"] for r in recs.values() if r["errors"]}
+    if errs:
+        w("")
+        w("Errors reported by the clients:")
+        w("")
+        for n, d in errs.items():
+            for msg, c in d.items():
+                w(f"- {n}: {c} × {md_escape(msg)}")
+    w("")
 
 
 def main():
@@ -478,7 +799,20 @@ def main():
     r.add_argument("--pin", required=True)
     r.add_argument("--log", required=True)
     r.add_argument("--server-args", default="")
-    r.add_argument("--ghz", required=True)
+    r.add_argument("--ghz", help="ghz's JSON report (-O json)")
+    r.add_argument("--h2load-out", help="h2load's stdout (instead of --ghz)")
+    r.add_argument("--h2load-log", help="h2load's --log-file (instead of --ghz)")
+    r.add_argument("--suite", default="grpc", help="grpc (issue 2) or gateway (issue 3)")
+    r.add_argument("--via", default="direct", help="direct, or gateway (through aia-gateway)")
+    r.add_argument("--transport", default="grpc", help="grpc, http1.1 or h2c")
+    r.add_argument("--http-path", default="")
+    r.add_argument("--gw-ticks", type=int, help="the gateway's utime+stime delta, clock ticks")
+    r.add_argument("--gw-args", default="")
+    r.add_argument("--gw-log", default="")
+    r.add_argument("--gw-vmhwm-kb", type=int)
+    r.add_argument("--gw-vmrss-kb", type=int)
+    r.add_argument("--gw-threads", type=int)
+    r.add_argument("--gw-log-bytes", type=int)
     r.add_argument("--ticks", type=int, required=True)
     r.add_argument("--clk-tck", type=int, required=True)
     r.add_argument("--vmhwm-kb", type=int)
@@ -501,6 +835,7 @@ def main():
     d.add_argument("--results", required=True)
     d.add_argument("--perf-dir")
     d.add_argument("--notes")
+    d.add_argument("--gateway-notes", help="hand-written reading of the REST gateway figures")
     d.add_argument("--machine", help="machine.json written by `report.py machine` at run time")
     sub.add_parser("machine")
     a = p.parse_args()

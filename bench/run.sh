@@ -8,9 +8,12 @@
 #   3. grpc.health.v1.Health/Check on aia-server (--log-level warn) and on the
 #      peer, pinned and unpinned: the like-for-like pair
 #   3b. Health/Check on both, pinned, capped at the GetHealth run's rate
+#   3c. bench/rest_gateway.sh: the REST gateway (aia-gateway) against direct
+#      gRPC, same RPC, same client (h2load) and ghz, at concurrency 1 and 50
 #   4. if perf works here, `perf record -g` of the server during one more
 #      pinned GetHealth run (kept out of the figures above)
-#   5. bench/report.py render > BENCHMARKS.md (+ bench/analysis.md verbatim)
+#   5. bench/report.py render > BENCHMARKS.md (+ bench/analysis.md and
+#      bench/analysis-gateway.md verbatim)
 #
 #   BENCH_DURATION=2s bench/run.sh     # smoke test (20s by default)
 #   BENCH_PERF=0 bench/run.sh          # skip the profile
@@ -20,13 +23,14 @@ set -euo pipefail
 trap bench_stop_server EXIT
 
 "$BENCH_ROOT/scripts/setup.sh"
-for tool in ghz grpcurl taskset python3 go; do
+for tool in ghz grpcurl h2load taskset python3 go; do
     command -v "$tool" >/dev/null || bench_die "$tool not found"
 done
 rm -rf "$BENCH_OUT/results" "$BENCH_OUT/raw" "$BENCH_OUT/perf"
 mkdir -p "$BENCH_OUT/results" "$BENCH_OUT/raw"
 bench_build_aia
 bench_build_peer
+bench_build_gateway
 export BENCH_SERVER_VERSION
 BENCH_SERVER_VERSION="$("$AIA_BENCH_BIN" --version 2>&1 || true)"
 
@@ -54,6 +58,9 @@ rate="$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["rps
 BENCH_RPS="$rate" bench_scenario aia-check-pinned-warn-rate aia grpc.health.v1.Health/Check pinned warn --log-level warn
 BENCH_RPS="$rate" bench_scenario peer-check-pinned-rate peer grpc.health.v1.Health/Check pinned n/a
 
+# Issue 3: the same RPC through the REST gateway and directly over gRPC.
+"$BENCH_ROOT/bench/rest_gateway.sh" --no-build
+
 perf_dir=""
 if [ "${BENCH_PERF:-1}" != 0 ] && command -v perf >/dev/null \
         && perf record -e cpu-clock -o /dev/null -- true >/dev/null 2>&1; then
@@ -77,5 +84,6 @@ python3 "$BENCH_ROOT/bench/report.py" machine >"$BENCH_OUT/machine.json"
 python3 "$BENCH_ROOT/bench/report.py" render --results "$BENCH_OUT/results" \
     --machine "$BENCH_OUT/machine.json" \
     ${perf_dir:+--perf-dir "$perf_dir"} --notes "$BENCH_ROOT/bench/analysis.md" \
+    --gateway-notes "$BENCH_ROOT/bench/analysis-gateway.md" \
     >"$BENCH_ROOT/BENCHMARKS.md"
 bench_log "wrote BENCHMARKS.md"
