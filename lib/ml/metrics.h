@@ -131,11 +131,13 @@ aia_status aia_ml_roc_auc_ovr(const int *y_true, size_t n_true, const double *y_
                               aia_error *err);
 
 /* Mean cross-entropy: log_loss(y_true, y_proba, labels=range(K)). y_proba
- * is n_rows × n_classes (K >= 2), row-major. As scikit-learn (1.5 and
- * later) does, each probability is clipped to [eps, 1 - eps] with eps =
- * DBL_EPSILON, so a confident mistake costs -log(eps) ≈ 36.04 instead of
- * infinity, and rows are not renormalised. Classes need not all occur in
- * y_true (scikit-learn would need `labels` for that). */
+ * is n_rows × n_classes (K >= 2), row-major. Each probability is clipped
+ * to [eps, 1 - eps] with eps = DBL_EPSILON, so a confident mistake costs
+ * -log(eps) ≈ 36.04 instead of infinity: scikit-learn's eps="auto"
+ * (np.finfo(float64).eps), its default since 1.2 and its only behaviour
+ * since 1.5 (before 1.2 it clipped at 1e-15). Rows are not renormalised;
+ * scikit-learn 1.5 and later do not either (they warn). Classes need not
+ * all occur in y_true (scikit-learn needs `labels` for that). */
 aia_status aia_ml_log_loss(const int *y_true, size_t n_true, const double *y_proba,
                            size_t n_rows, int n_classes, double *out, aia_error *err);
 
