@@ -100,7 +100,7 @@ static aia_status run_accuracy(const fx_check *c, double *out, aia_error *err)
 static aia_status run_prf(const fx_check *c, double *out, aia_error *err)
 {
     const fx_array *t = array_arg(c, "y_true", 1), *p = array_arg(c, "y_pred", 1);
-    aia_ml_prf prf;
+    aia_ml_prf prf = {NAN, NAN, NAN};
     aia_status s = aia_ml_precision_recall_f1(t->ints, t->count, p->ints, p->count,
                                               int_arg(c, "k"), average_arg(c),
                                               (double)int_arg(c, "zero_division"), &prf, err);
