@@ -1,0 +1,124 @@
+/* lib/ml/gbdt_predict.c — prediction from a trained model, importance, and
+ * the model's lifetime. Prediction walks each tree on raw values (the
+ * thresholds are bin boundaries, so no binning is needed) and allocates
+ * nothing. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/ml/gbdt_internal.h"
+#include "lib/ml/gbdt_objective.h"
+
+void aia_gbdt_free(aia_gbdt_model *m)
+{
+    if (!m) return;
+    for (int i = 0; i < m->n_rounds * m->n_outputs; i++) gbdt_tree_free(&m->trees[i]);
+    free(m->trees);
+    free(m->init_score);
+    free(m);
+}
+
+int aia_gbdt_n_outputs(const aia_gbdt_model *m)
+{
+    return m->n_outputs;
+}
+
+size_t aia_gbdt_n_features(const aia_gbdt_model *m)
+{
+    return m->n_features;
+}
+
+int aia_gbdt_n_rounds(const aia_gbdt_model *m)
+{
+    return m->n_rounds;
+}
+
+/* A categorical split sends a code left when its bit is set; NaN, negative,
+ * fractional and too-large codes (categories unseen in training) go right,
+ * where training sent missing values. */
+static int cat_goes_left(const aia_tree *t, int node, double v)
+{
+    if (!(v >= 0 && v < 256) || v != (double)(int)v) return t->default_left[node];
+    int code = (int)v;
+    return (int)(t->cat_left[4 * (size_t)node + (size_t)(code >> 6)] >> (code & 63)) & 1;
+}
+
+static double tree_value(const aia_tree *t, const double *row)
+{
+    int node = t->n_leaves > 1 ? 0 : ~0;
+    while (node >= 0) {
+        double v = row[t->feature[node]];
+        int left = t->is_cat[node] ? cat_goes_left(t, node, v) : isnan(v) ? t->default_left[node] : v <= t->threshold[node];
+        node = left ? t->left[node] : t->right[node];
+    }
+    return t->leaf_value[~node];
+}
+
+void aia_gbdt_predict_raw(const aia_gbdt_model *m, const double *row, double *out)
+{
+    for (int k = 0; k < m->n_outputs; k++) out[k] = m->init_score[k];
+    for (int r = 0; r < m->n_rounds; r++)
+        for (int k = 0; k < m->n_outputs; k++) out[k] += tree_value(&m->trees[r * m->n_outputs + k], row);
+}
+
+void aia_gbdt_predict(const aia_gbdt_model *m, const double *row, double *out)
+{
+    double raw[256];
+    aia_gbdt_predict_raw(m, row, raw);
+    gbdt_transform(m->objective, m->n_outputs, raw, out);
+}
+
+/* Rows go through in blocks: each block's rows are gathered into row-major
+ * form once, then every tree is walked for the whole block while its nodes
+ * are in cache. The two block buffers are the call's only allocation. */
+#define PREDICT_BLOCK 256
+
+static void predict_block(const aia_gbdt_model *m, const aia_matrix *x, size_t start, size_t nb, double *rows,
+                          double *raw, double *out)
+{
+    size_t nf = m->n_features, K = (size_t)m->n_outputs;
+    for (size_t f = 0; f < nf; f++)
+        for (size_t i = 0; i < nb; i++) rows[i * nf + f] = x->col[f][start + i];
+    for (size_t i = 0; i < nb; i++)
+        for (size_t k = 0; k < K; k++) raw[i * K + k] = m->init_score[k];
+    for (int r = 0; r < m->n_rounds; r++)
+        for (size_t k = 0; k < K; k++) {
+            const aia_tree *t = &m->trees[(size_t)r * K + k];
+            for (size_t i = 0; i < nb; i++) raw[i * K + k] += tree_value(t, rows + i * nf);
+        }
+    for (size_t i = 0; i < nb; i++) gbdt_transform(m->objective, (int)K, raw + i * K, out + (start + i) * K);
+}
+
+aia_status aia_gbdt_predict_batch(const aia_gbdt_model *m, const aia_matrix *x, double *out, aia_error *err)
+{
+    if (x->n_cols != m->n_features)
+        return aia_error_set(err, AIA_INVALID_ARGUMENT, "the rows have %zu features, the model was trained on %zu",
+                             x->n_cols, m->n_features);
+    double *rows = malloc(PREDICT_BLOCK * m->n_features * sizeof *rows);
+    double *raw = malloc(PREDICT_BLOCK * (size_t)m->n_outputs * sizeof *raw);
+    if (!rows || !raw) {
+        free(rows);
+        free(raw);
+        return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory for prediction buffers");
+    }
+    for (size_t start = 0; start < x->n_rows; start += PREDICT_BLOCK) {
+        size_t nb = x->n_rows - start < PREDICT_BLOCK ? x->n_rows - start : PREDICT_BLOCK;
+        predict_block(m, x, start, nb, rows, raw, out);
+    }
+    free(rows);
+    free(raw);
+    return AIA_OK;
+}
+
+void aia_gbdt_importance(const aia_gbdt_model *m, double *gain, int64_t *splits)
+{
+    if (gain) memset(gain, 0, m->n_features * sizeof *gain);
+    if (splits) memset(splits, 0, m->n_features * sizeof *splits);
+    for (int i = 0; i < m->n_rounds * m->n_outputs; i++) {
+        const aia_tree *t = &m->trees[i];
+        for (int node = 0; node < t->n_leaves - 1; node++) {
+            if (gain) gain[t->feature[node]] += t->gain[node];
+            if (splits) splits[t->feature[node]]++;
+        }
+    }
+}
