@@ -27,6 +27,17 @@ size_t hpo_tpe_gamma(size_t n);
 /* Trials that have finished as complete or pruned: TPE's n. */
 size_t hpo_tpe_finished(const hpo_trial *trials, size_t n_trials);
 
+/* Which estimator each trial feeds: side[i] for i < n_trials (trial
+ * `number`, the one being asked, is HPO_SIDE_NONE). Complete trials ranked
+ * by value, then pruned ones (later last step first, then by last value),
+ * fill the gamma(n) "below" places; every other complete or pruned trial is
+ * "above", and so are running trials when constant_liar; failed trials (and
+ * running ones otherwise) feed neither. Ties go to the lower trial number. */
+enum { HPO_SIDE_NONE = 0, HPO_SIDE_BELOW = 1, HPO_SIDE_ABOVE = 2 };
+aia_status hpo_tpe_split(const hpo_trial *trials, size_t n_trials, size_t number,
+                         aia_hpo_direction dir, const aia_hpo_tpe_options *opt,
+                         unsigned char *side, aia_arena *arena, aia_error *err);
+
 /* Draws every parameter of trial `number` by TPE from trials[0..n_trials)
  * (excluding `number` itself) into `out`. Scratch memory from `arena`. */
 aia_status hpo_tpe_sample(const aia_hpo_space *space, const aia_hpo_tpe_options *opt,

@@ -99,13 +99,11 @@ static void merge_sort(size_t *idx, size_t *tmp, size_t n, rank_cmp cmp, const r
     memcpy(idx, tmp, n * sizeof(*idx));
 }
 
-enum { SIDE_NONE = 0, SIDE_BELOW = 1, SIDE_ABOVE = 2 };
-
-/* Marks each trial below, above or unused (side[] has n_trials entries). */
-static aia_status split_trials(const rank_ctx *c, size_t n_trials, size_t number,
-                               const aia_hpo_tpe_options *opt, unsigned char *side,
-                               aia_arena *arena, aia_error *err)
+aia_status hpo_tpe_split(const hpo_trial *trials, size_t n_trials, size_t number,
+                         aia_hpo_direction dir, const aia_hpo_tpe_options *opt,
+                         unsigned char *side, aia_arena *arena, aia_error *err)
 {
+    const rank_ctx ctx = {trials, dir}, *c = &ctx;
     size_t *complete = aia_arena_alloc(arena, (n_trials + 1) * sizeof(size_t));
     size_t *pruned = aia_arena_alloc(arena, (n_trials + 1) * sizeof(size_t));
     size_t *tmp = aia_arena_alloc(arena, (n_trials + 1) * sizeof(size_t));
@@ -114,18 +112,18 @@ static aia_status split_trials(const rank_ctx *c, size_t n_trials, size_t number
     size_t nc = 0, np = 0;
     for (size_t i = 0; i < n_trials; i++) {
         aia_hpo_trial_state s = c->trials[i].state;
-        side[i] = SIDE_NONE;
+        side[i] = HPO_SIDE_NONE;
         if (i == number) continue;
         if (s == AIA_HPO_TRIAL_COMPLETE) complete[nc++] = i;
         else if (s == AIA_HPO_TRIAL_PRUNED) pruned[np++] = i;
-        else if (s == AIA_HPO_TRIAL_RUNNING && opt->constant_liar) side[i] = SIDE_ABOVE;
+        else if (s == AIA_HPO_TRIAL_RUNNING && opt->constant_liar) side[i] = HPO_SIDE_ABOVE;
     }
     merge_sort(complete, tmp, nc, compare_complete, c);
     merge_sort(pruned, tmp, np, compare_pruned, c);
     size_t n_below = hpo_tpe_gamma(nc + np);
-    for (size_t r = 0; r < nc; r++) side[complete[r]] = r < n_below ? SIDE_BELOW : SIDE_ABOVE;
+    for (size_t r = 0; r < nc; r++) side[complete[r]] = r < n_below ? HPO_SIDE_BELOW : HPO_SIDE_ABOVE;
     n_below = n_below > nc ? n_below - nc : 0;
-    for (size_t r = 0; r < np; r++) side[pruned[r]] = r < n_below ? SIDE_BELOW : SIDE_ABOVE;
+    for (size_t r = 0; r < np; r++) side[pruned[r]] = r < n_below ? HPO_SIDE_BELOW : HPO_SIDE_ABOVE;
     return AIA_OK;
 }
 
@@ -161,8 +159,8 @@ static aia_status sample_group(const group *g, const aia_hpo_tpe_options *opt,
                                aia_hpo_value *out, aia_error *err)
 {
     size_t n_below, n_above;
-    double *below = gather(g, trials, n_trials, side, SIDE_BELOW, &n_below, arena);
-    double *above = gather(g, trials, n_trials, side, SIDE_ABOVE, &n_above, arena);
+    double *below = gather(g, trials, n_trials, side, HPO_SIDE_BELOW, &n_below, arena);
+    double *above = gather(g, trials, n_trials, side, HPO_SIDE_ABOVE, &n_above, arena);
     double *cand = aia_arena_alloc(arena, opt->n_ei_candidates * g->n * sizeof(double));
     if (!below || !above || !cand)
         return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "tpe: out of memory");
@@ -192,14 +190,13 @@ aia_status hpo_tpe_sample(const aia_hpo_space *space, const aia_hpo_tpe_options 
                           size_t number, aia_rng *rng, aia_arena *arena, aia_hpo_value *out,
                           aia_error *err)
 {
-    rank_ctx c = {trials, dir};
     size_t n_params = aia_hpo_space_size(space);
     unsigned char *side = aia_arena_alloc(arena, n_trials + 1);
     const aia_hpo_param **params = aia_arena_alloc(arena, n_params * sizeof(*params));
     size_t *index = aia_arena_alloc(arena, n_params * sizeof(*index));
     if (!side || !params || !index)
         return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "tpe: out of memory");
-    aia_status st = split_trials(&c, n_trials, number, opt, side, arena, err);
+    aia_status st = hpo_tpe_split(trials, n_trials, number, dir, opt, side, arena, err);
     if (st != AIA_OK) return st;
     for (size_t j = 0; j < n_params; j++) {
         params[j] = aia_hpo_space_param(space, j);
