@@ -68,9 +68,11 @@ long aia_hpo_space_find(const aia_hpo_space *space, const char *name)
  * room for one more, so that the add functions only validate their bounds. */
 static aia_status begin_add(aia_hpo_space *space, const char *name, aia_error *err)
 {
-    if (!space) return aia_error_set(err, AIA_INVALID_ARGUMENT, "hpo space: space must not be NULL");
+    if (!space) return aia_error_set(err, AIA_INVALID_ARGUMENT,
+        "hpo space: space must not be NULL");
     if (!name || !*name)
-        return aia_error_set(err, AIA_INVALID_ARGUMENT, "hpo space: a parameter name must not be empty");
+        return aia_error_set(err, AIA_INVALID_ARGUMENT,
+            "hpo space: a parameter name must not be empty");
     if (strlen(name) > AIA_HPO_NAME_MAX)
         return aia_error_set(err, AIA_INVALID_ARGUMENT,
                              "hpo space: parameter name \"%.32s...\" is longer than %d bytes", name,
@@ -116,11 +118,12 @@ aia_status aia_hpo_space_add_int(aia_hpo_space *space, const char *name, int64_t
     /* Sampling works in doubles; beyond 2^53 integers stop being exact. */
     if (low < -(INT64_C(1) << 53) || high > (INT64_C(1) << 53))
         return aia_error_set(err, AIA_INVALID_ARGUMENT,
-                             "hpo space: int parameter \"%s\": bounds must lie within +/-2^53", name);
+                             "hpo space: int parameter \"%s\": bounds must lie within +/-2^53",
+                             name);
     if ((high - low) % step != 0)
         return aia_error_set(err, AIA_INVALID_ARGUMENT,
-                             "hpo space: int parameter \"%s\": high - low (%lld) must be a multiple "
-                             "of step (%lld)",
+                             "hpo space: int parameter \"%s\": high - low (%lld) must be a "
+                             "multiple of step (%lld)",
                              name, (long long)(high - low), (long long)step);
     if (log && low < 1)
         return aia_error_set(err, AIA_INVALID_ARGUMENT,
@@ -143,11 +146,13 @@ aia_status aia_hpo_space_add_float(aia_hpo_space *space, const char *name, doubl
     if (st != AIA_OK) return st;
     if (!isfinite(low) || !isfinite(high))
         return aia_error_set(err, AIA_INVALID_ARGUMENT,
-                             "hpo space: float parameter \"%s\": bounds must be finite, got [%g, %g]",
+                             "hpo space: float parameter \"%s\": bounds must be finite, got "
+                             "[%g, %g]",
                              name, low, high);
     if (low >= high)
         return aia_error_set(err, AIA_INVALID_ARGUMENT,
-                             "hpo space: float parameter \"%s\": low (%g) must be less than high (%g)",
+                             "hpo space: float parameter \"%s\": low (%g) must be less than "
+                             "high (%g)",
                              name, low, high);
     if (log && low <= 0)
         return aia_error_set(err, AIA_INVALID_ARGUMENT,
@@ -200,7 +205,8 @@ aia_status aia_hpo_space_add_categorical(aia_hpo_space *space, const char *name,
 aia_status aia_hpo_space_clone(const aia_hpo_space *space, aia_hpo_space **out, aia_error *err)
 {
     if (!space || !out)
-        return aia_error_set(err, AIA_INVALID_ARGUMENT, "hpo space: clone needs a space and an out");
+        return aia_error_set(err, AIA_INVALID_ARGUMENT,
+            "hpo space: clone needs a space and an out");
     aia_hpo_space *copy = NULL;
     aia_status st = aia_hpo_space_new(&copy, err);
     if (st != AIA_OK) return st;
@@ -262,7 +268,8 @@ aia_status aia_hpo_space_check(const aia_hpo_space *space, const aia_hpo_value *
                                aia_error *err)
 {
     if (!space || !values)
-        return aia_error_set(err, AIA_INVALID_ARGUMENT, "hpo space: check needs a space and values");
+        return aia_error_set(err, AIA_INVALID_ARGUMENT,
+            "hpo space: check needs a space and values");
     for (size_t i = 0; i < space->n; i++) {
         aia_status st = check_value(&space->params[i], values[i], err);
         if (st != AIA_OK) return st;
@@ -275,7 +282,8 @@ static aia_status lookup(const aia_hpo_space *space, const aia_hpo_value *values
                          aia_error *err)
 {
     if (!space || !values || !name)
-        return aia_error_set(err, AIA_INVALID_ARGUMENT, "hpo space: get needs a space, values and a name");
+        return aia_error_set(err, AIA_INVALID_ARGUMENT,
+            "hpo space: get needs a space, values and a name");
     long i = aia_hpo_space_find(space, name);
     if (i < 0)
         return aia_error_set(err, AIA_NOT_FOUND, "hpo space: no parameter is called \"%s\"", name);

@@ -52,19 +52,30 @@ void aia_hpo_study_config_default(aia_hpo_study_config *cfg)
 static aia_status check_config(const aia_hpo_study_config *c, aia_error *err)
 {
     if (c->direction != AIA_HPO_MINIMIZE && c->direction != AIA_HPO_MAXIMIZE)
-        return aia_error_set(err, AIA_INVALID_ARGUMENT, "hpo study: direction %d is neither minimize nor maximize", (int)c->direction);
+        return aia_error_set(err, AIA_INVALID_ARGUMENT,
+            "hpo study: direction %d is neither minimize nor maximize", (int)c->direction);
     if (c->sampler != AIA_HPO_SAMPLER_TPE && c->sampler != AIA_HPO_SAMPLER_RANDOM)
-        return aia_error_set(err, AIA_INVALID_ARGUMENT, "hpo study: sampler %d is neither TPE nor random", (int)c->sampler);
+        return aia_error_set(err, AIA_INVALID_ARGUMENT,
+            "hpo study: sampler %d is neither TPE nor random", (int)c->sampler);
     if (c->tpe.n_ei_candidates < 1 || c->tpe.n_ei_candidates > 100000)
-        return aia_error_set(err, AIA_INVALID_ARGUMENT, "hpo study: tpe.n_ei_candidates must be in [1, 100000], got %zu", c->tpe.n_ei_candidates);
+        return aia_error_set(err, AIA_INVALID_ARGUMENT,
+            "hpo study: tpe.n_ei_candidates must be in [1, 100000], got %zu",
+            c->tpe.n_ei_candidates);
     if (!(c->tpe.prior_weight >= 0) || !isfinite(c->tpe.prior_weight))
-        return aia_error_set(err, AIA_INVALID_ARGUMENT, "hpo study: tpe.prior_weight must be finite and >= 0, got %g", c->tpe.prior_weight);
+        return aia_error_set(err, AIA_INVALID_ARGUMENT,
+            "hpo study: tpe.prior_weight must be finite and >= 0, got %g", c->tpe.prior_weight);
     if (c->pruner.n_warmup_steps < 0)
-        return aia_error_set(err, AIA_INVALID_ARGUMENT, "hpo study: pruner.n_warmup_steps must be >= 0, got %lld", (long long)c->pruner.n_warmup_steps);
+        return aia_error_set(err, AIA_INVALID_ARGUMENT,
+            "hpo study: pruner.n_warmup_steps must be >= 0, got %lld",
+            (long long)c->pruner.n_warmup_steps);
     if (c->pruner.interval_steps < 1)
-        return aia_error_set(err, AIA_INVALID_ARGUMENT, "hpo study: pruner.interval_steps must be >= 1, got %lld", (long long)c->pruner.interval_steps);
+        return aia_error_set(err, AIA_INVALID_ARGUMENT,
+            "hpo study: pruner.interval_steps must be >= 1, got %lld",
+            (long long)c->pruner.interval_steps);
     if (c->time_budget_ns < 0)
-        return aia_error_set(err, AIA_INVALID_ARGUMENT, "hpo study: time_budget_ns must be >= 0 (0: no budget), got %lld", (long long)c->time_budget_ns);
+        return aia_error_set(err, AIA_INVALID_ARGUMENT,
+            "hpo study: time_budget_ns must be >= 0 (0: no budget), got %lld",
+            (long long)c->time_budget_ns);
     return AIA_OK;
 }
 
@@ -78,10 +89,12 @@ aia_status aia_hpo_study_new(const aia_hpo_space *space, const aia_hpo_value *de
                              aia_error *err)
 {
     if (!space || !defaults || !cfg || !out)
-        return aia_error_set(err, AIA_INVALID_ARGUMENT, "hpo study: space, defaults, config and out must not be NULL");
+        return aia_error_set(err, AIA_INVALID_ARGUMENT,
+            "hpo study: space, defaults, config and out must not be NULL");
     size_t n = aia_hpo_space_size(space);
     if (n == 0)
-        return aia_error_set(err, AIA_INVALID_ARGUMENT, "hpo study: the search space has no parameters");
+        return aia_error_set(err, AIA_INVALID_ARGUMENT,
+            "hpo study: the search space has no parameters");
     aia_status st = check_config(cfg, err);
     if (st != AIA_OK) return st;
     st = aia_hpo_space_check(space, defaults, err);
@@ -137,11 +150,14 @@ const aia_hpo_space *aia_hpo_study_space(const aia_hpo_study *s)
 static aia_status stop_reason(const aia_hpo_study *s, aia_error *err)
 {
     if (s->cfg.max_trials && s->n_trials >= s->cfg.max_trials)
-        return aia_error_set(err, AIA_OUT_OF_RANGE, "hpo study: all %zu trials (max_trials) were asked", s->cfg.max_trials);
+        return aia_error_set(err, AIA_OUT_OF_RANGE,
+            "hpo study: all %zu trials (max_trials) were asked", s->cfg.max_trials);
     if (s->cfg.time_budget_ns) {
         int64_t spent = now_ns(s) - s->start_ns;
         if (spent >= s->cfg.time_budget_ns)
-            return aia_error_set(err, AIA_DEADLINE_EXCEEDED, "hpo study: the time budget of %.3f s is spent (%.3f s since the study began)", (double)s->cfg.time_budget_ns / 1e9, (double)spent / 1e9);
+            return aia_error_set(err, AIA_DEADLINE_EXCEEDED,
+                "hpo study: the time budget of %.3f s is spent (%.3f s since the study began)",
+                (double)s->cfg.time_budget_ns / 1e9, (double)spent / 1e9);
     }
     return AIA_OK;
 }
@@ -198,7 +214,8 @@ aia_status aia_hpo_study_ask(aia_hpo_study *s, size_t *trial, aia_hpo_value *par
                              aia_error *err)
 {
     if (!s || !trial || !params)
-        return aia_error_set(err, AIA_INVALID_ARGUMENT, "hpo study: ask needs a study, a trial and a params array");
+        return aia_error_set(err, AIA_INVALID_ARGUMENT,
+            "hpo study: ask needs a study, a trial and a params array");
     pthread_mutex_lock(&s->mu);
     aia_status st = ask_locked(s, trial, params, err);
     pthread_mutex_unlock(&s->mu);
@@ -221,10 +238,13 @@ static aia_status running_trial(aia_hpo_study *s, size_t number, const char *wha
                                 hpo_trial **out, aia_error *err)
 {
     if (number >= s->n_trials)
-        return aia_error_set(err, AIA_NOT_FOUND, "hpo study: %s: trial %zu was never asked (%zu trials so far)", what, number, s->n_trials);
+        return aia_error_set(err, AIA_NOT_FOUND,
+            "hpo study: %s: trial %zu was never asked (%zu trials so far)",
+            what, number, s->n_trials);
     hpo_trial *t = &s->trials[number];
     if (t->state != AIA_HPO_TRIAL_RUNNING)
-        return aia_error_set(err, AIA_FAILED_PRECONDITION, "hpo study: %s: trial %zu already finished as %s", what, number, state_name(t->state));
+        return aia_error_set(err, AIA_FAILED_PRECONDITION,
+            "hpo study: %s: trial %zu already finished as %s", what, number, state_name(t->state));
     *out = t;
     return AIA_OK;
 }
@@ -232,7 +252,8 @@ static aia_status running_trial(aia_hpo_study *s, size_t number, const char *wha
 static aia_status finish(aia_hpo_study *s, size_t number, aia_hpo_trial_state state,
                          double value, const char *what, aia_error *err)
 {
-    if (!s) return aia_error_set(err, AIA_INVALID_ARGUMENT, "hpo study: %s: study must not be NULL", what);
+    if (!s) return aia_error_set(err, AIA_INVALID_ARGUMENT,
+        "hpo study: %s: study must not be NULL", what);
     pthread_mutex_lock(&s->mu);
     hpo_trial *t;
     aia_status st = running_trial(s, number, what, &t, err);
@@ -247,7 +268,8 @@ static aia_status finish(aia_hpo_study *s, size_t number, aia_hpo_trial_state st
 aia_status aia_hpo_study_tell(aia_hpo_study *s, size_t trial, double value, aia_error *err)
 {
     if (isnan(value))
-        return aia_error_set(err, AIA_INVALID_ARGUMENT, "hpo study: tell: trial %zu's value is NaN; tell it failed instead", trial);
+        return aia_error_set(err, AIA_INVALID_ARGUMENT,
+            "hpo study: tell: trial %zu's value is NaN; tell it failed instead", trial);
     return finish(s, trial, AIA_HPO_TRIAL_COMPLETE, value, "tell", err);
 }
 
@@ -266,7 +288,8 @@ static aia_status insert_step(hpo_trial *t, size_t number, int64_t step, double 
                               aia_error *err)
 {
     if (hpo_trial_value_at(t, step))
-        return aia_error_set(err, AIA_ALREADY_EXISTS, "hpo study: report: trial %zu already reported step %lld", number, (long long)step);
+        return aia_error_set(err, AIA_ALREADY_EXISTS,
+            "hpo study: report: trial %zu already reported step %lld", number, (long long)step);
     if (t->n_steps == t->cap_steps) {
         size_t cap = t->cap_steps ? t->cap_steps * 2 : 16;
         int64_t *steps = realloc(t->steps, cap * sizeof(*steps));
@@ -292,9 +315,11 @@ static aia_status insert_step(hpo_trial *t, size_t number, int64_t step, double 
 aia_status aia_hpo_study_report(aia_hpo_study *s, size_t trial, int64_t step, double value,
                                 aia_error *err)
 {
-    if (!s) return aia_error_set(err, AIA_INVALID_ARGUMENT, "hpo study: report: study must not be NULL");
+    if (!s) return aia_error_set(err, AIA_INVALID_ARGUMENT,
+        "hpo study: report: study must not be NULL");
     if (step < 0)
-        return aia_error_set(err, AIA_INVALID_ARGUMENT, "hpo study: report: step must be >= 0, got %lld", (long long)step);
+        return aia_error_set(err, AIA_INVALID_ARGUMENT,
+            "hpo study: report: step must be >= 0, got %lld", (long long)step);
     pthread_mutex_lock(&s->mu);
     hpo_trial *t;
     aia_status st = running_trial(s, trial, "report", &t, err);
@@ -307,7 +332,8 @@ aia_status aia_hpo_study_should_prune(aia_hpo_study *s, size_t trial, bool *prun
                                       aia_error *err)
 {
     if (!s || !prune)
-        return aia_error_set(err, AIA_INVALID_ARGUMENT, "hpo study: should_prune needs a study and an out");
+        return aia_error_set(err, AIA_INVALID_ARGUMENT,
+            "hpo study: should_prune needs a study and an out");
     pthread_mutex_lock(&s->mu);
     hpo_trial *t;
     aia_status st = running_trial(s, trial, "should_prune", &t, err);
@@ -341,11 +367,14 @@ size_t aia_hpo_study_trial_count(aia_hpo_study *s)
 aia_status aia_hpo_study_get_trial(aia_hpo_study *s, size_t trial, aia_hpo_trial_state *state,
                                    double *value, aia_hpo_value *params, aia_error *err)
 {
-    if (!s) return aia_error_set(err, AIA_INVALID_ARGUMENT, "hpo study: get_trial: study must not be NULL");
+    if (!s) return aia_error_set(err, AIA_INVALID_ARGUMENT,
+        "hpo study: get_trial: study must not be NULL");
     pthread_mutex_lock(&s->mu);
     aia_status st = AIA_OK;
     if (trial >= s->n_trials) {
-        st = aia_error_set(err, AIA_NOT_FOUND, "hpo study: get_trial: trial %zu was never asked (%zu trials so far)", trial, s->n_trials);
+        st = aia_error_set(err, AIA_NOT_FOUND,
+            "hpo study: get_trial: trial %zu was never asked (%zu trials so far)",
+            trial, s->n_trials);
     } else {
         const hpo_trial *t = &s->trials[trial];
         if (state) *state = t->state;
@@ -359,7 +388,8 @@ aia_status aia_hpo_study_get_trial(aia_hpo_study *s, size_t trial, aia_hpo_trial
 aia_status aia_hpo_study_best(aia_hpo_study *s, size_t *trial, double *value,
                               aia_hpo_value *params, aia_error *err)
 {
-    if (!s) return aia_error_set(err, AIA_INVALID_ARGUMENT, "hpo study: best: study must not be NULL");
+    if (!s) return aia_error_set(err, AIA_INVALID_ARGUMENT,
+        "hpo study: best: study must not be NULL");
     pthread_mutex_lock(&s->mu);
     const hpo_trial *best = NULL;
     size_t best_i = 0;

@@ -121,7 +121,8 @@ aia_status hpo_tpe_split(const hpo_trial *trials, size_t n_trials, size_t number
     merge_sort(complete, tmp, nc, compare_complete, c);
     merge_sort(pruned, tmp, np, compare_pruned, c);
     size_t n_below = hpo_tpe_gamma(nc + np);
-    for (size_t r = 0; r < nc; r++) side[complete[r]] = r < n_below ? HPO_SIDE_BELOW : HPO_SIDE_ABOVE;
+    for (size_t r = 0; r < nc; r++)
+        side[complete[r]] = r < n_below ? HPO_SIDE_BELOW : HPO_SIDE_ABOVE;
     n_below = n_below > nc ? n_below - nc : 0;
     for (size_t r = 0; r < np; r++) side[pruned[r]] = r < n_below ? HPO_SIDE_BELOW : HPO_SIDE_ABOVE;
     return AIA_OK;
@@ -145,8 +146,10 @@ static double *gather(const group *g, const hpo_trial *trials, size_t n_trials,
     size_t row = 0;
     for (size_t i = 0; i < n_trials; i++) {
         if (side[i] != want) continue;
-        for (size_t j = 0; j < g->n; j++)
-            obs[row * g->n + j] = hpo_value_to_internal(g->params[j], trials[i].params[g->index[j]]);
+        for (size_t j = 0; j < g->n; j++) {
+            aia_hpo_value v = trials[i].params[g->index[j]];
+            obs[row * g->n + j] = hpo_value_to_internal(g->params[j], v);
+        }
         row++;
     }
     *n_obs = n;

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -195,6 +196,60 @@ static void batch_rounds_are_deterministic_in_any_tell_order(void **state)
     aia_hpo_space_free(space);
 }
 
+/* A mixed space: a float, a log float, a log int and a categorical, each
+ * with its own optimum; the objective is 0 at the best point. */
+static const double KIND_PENALTY[] = {2.0, 1.0, 0.0, 1.5, 3.0};
+
+static double mixed_objective(const aia_hpo_value *v)
+{
+    double lr = log10(v[1].f) + 3, width = log2((double)v[2].i) - 6;
+    return (v[0].f - 1) * (v[0].f - 1) + lr * lr + width * width / 4 + KIND_PENALTY[v[3].choice];
+}
+
+static double mixed_mean_best(aia_hpo_sampler sampler)
+{
+    aia_error err;
+    aia_hpo_space *space = NULL;
+    const char *kinds[] = {"k0", "k1", "k2", "k3", "k4"};
+    assert_int_equal(aia_hpo_space_new(&space, &err), AIA_OK);
+    assert_int_equal(aia_hpo_space_add_float(space, "x", -5, 5, false, &err), AIA_OK);
+    assert_int_equal(aia_hpo_space_add_float(space, "lr", 1e-5, 1, true, &err), AIA_OK);
+    assert_int_equal(aia_hpo_space_add_int(space, "width", 1, 1024, 1, true, &err), AIA_OK);
+    assert_int_equal(aia_hpo_space_add_categorical(space, "kind", kinds, 5, &err), AIA_OK);
+    aia_hpo_value defaults[4] = {{.f = 0}, {.f = 0.1}, {.i = 32}, {.choice = 0}};
+    double sum = 0;
+    for (uint64_t seed = 0; seed < 10; seed++) {
+        aia_hpo_study_config cfg;
+        aia_hpo_study_config_default(&cfg);
+        cfg.sampler = sampler;
+        cfg.seed = seed;
+        cfg.max_trials = 60;
+        aia_hpo_study *st = NULL;
+        assert_int_equal(aia_hpo_study_new(space, defaults, &cfg, &st, &err), AIA_OK);
+        aia_hpo_value v[4];
+        size_t t;
+        while (aia_hpo_study_ask(st, &t, v, &err) == AIA_OK)
+            assert_int_equal(aia_hpo_study_tell(st, t, mixed_objective(v), &err), AIA_OK);
+        double best;
+        assert_int_equal(aia_hpo_study_best(st, NULL, &best, NULL, &err), AIA_OK);
+        sum += best;
+        aia_hpo_study_free(st);
+    }
+    aia_hpo_space_free(space);
+    return sum / 10;
+}
+
+/* Int, log and categorical parameters go through TPE too: 10 seeds x 60
+ * trials, mean best found. Observed: TPE 0.4903, random 1.6576. */
+static void tpe_beats_random_search_on_a_mixed_space(void **state)
+{
+    (void)state;
+    double tpe = mixed_mean_best(AIA_HPO_SAMPLER_TPE);
+    double rnd = mixed_mean_best(AIA_HPO_SAMPLER_RANDOM);
+    printf("mixed space, 10 seeds x 60 trials, mean best: TPE %.4f, random %.4f\n", tpe, rnd);
+    assert_true(tpe < 0.75 * rnd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -202,6 +257,7 @@ int main(void)
         cmocka_unit_test(equal_values_go_to_the_earlier_trial),
         cmocka_unit_test(pruned_trials_rank_by_progress_then_value),
         cmocka_unit_test(batch_rounds_are_deterministic_in_any_tell_order),
+        cmocka_unit_test(tpe_beats_random_search_on_a_mixed_space),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
