@@ -154,6 +154,11 @@ aia_status aia_hpo_space_add_float(aia_hpo_space *space, const char *name, doubl
                              "hpo space: float parameter \"%s\": low (%g) must be less than "
                              "high (%g)",
                              name, low, high);
+    if (!isfinite(high - low))
+        return aia_error_set(err, AIA_INVALID_ARGUMENT,
+                             "hpo space: float parameter \"%s\": the range [%g, %g] is too wide "
+                             "to sample (high - low overflows)",
+                             name, low, high);
     if (log && low <= 0)
         return aia_error_set(err, AIA_INVALID_ARGUMENT,
                              "hpo space: float parameter \"%s\": log scale needs low > 0, got %g",

@@ -355,6 +355,12 @@ bool aia_hpo_study_should_stop(aia_hpo_study *s)
     return stop;
 }
 
+bool aia_hpo_study_is_bounded(const aia_hpo_study *s)
+{
+    /* The config never changes after creation, so no lock is needed. */
+    return s && (s->cfg.max_trials > 0 || s->cfg.time_budget_ns > 0);
+}
+
 size_t aia_hpo_study_trial_count(aia_hpo_study *s)
 {
     if (!s) return 0;

@@ -164,6 +164,10 @@ aia_status aia_hpo_study_should_prune(aia_hpo_study *study, size_t trial, bool *
 /* True once max_trials trials were asked or the time budget is spent. */
 bool aia_hpo_study_should_stop(aia_hpo_study *study);
 
+/* True when the study has max_trials or a time budget, so that a loop
+ * asking until ask() refuses is bound to end. */
+bool aia_hpo_study_is_bounded(const aia_hpo_study *study);
+
 /* Number of trials asked so far. */
 size_t aia_hpo_study_trial_count(aia_hpo_study *study);
 

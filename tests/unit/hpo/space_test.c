@@ -104,6 +104,9 @@ static void float_errors(void **state)
     assert_error_mentions(&err, "lr", "finite");
     assert_int_equal(aia_hpo_space_add_float(s, "lr", 0, INFINITY, false, &err),
                      AIA_INVALID_ARGUMENT);
+    assert_int_equal(aia_hpo_space_add_float(s, "lr", -1e308, 1e308, false, &err),
+                     AIA_INVALID_ARGUMENT);
+    assert_error_mentions(&err, "lr", "too wide");
     assert_int_equal(aia_hpo_space_size(s), 0);
     aia_hpo_space_free(s);
 }
