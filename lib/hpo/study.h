@@ -29,15 +29,17 @@
  * complete, a trial whose best intermediate value is worse than the median
  * of the complete trials' values at its latest step should be pruned.
  *
- * Determinism: trial k's parameters are a function of the seed, k and the
- * trials already finished (and, with constant_liar, those running) when k
+ * Determinism: each trial draws from its own random stream,
+ * aia_rng_derive(seed, k), so trial k's parameters are a function of the
+ * seed, k and the trials already finished (and, with constant_liar, those running) when k
  * is asked. Asked and told one at a time, a study replays exactly for a
  * seed. With parallel trials, what a trial sees depends on which others had
  * finished, so results depend on completion order. To stay deterministic
  * with parallel workers, ask in rounds: ask a batch of trials from one
  * thread, evaluate them in parallel, tell them all, then ask the next batch
  * (the order of the tells within a round does not matter: the samplers
- * order trials by number, never by arrival).
+ * order trials by number, never by arrival). aia_hpo_optimize() in
+ * optimize.h runs either way on worker threads.
  *
  * Thread-safety: every function taking a study may be called from any
  * number of threads at once; one mutex inside the study serialises them

@@ -250,6 +250,45 @@ static void tpe_beats_random_search_on_a_mixed_space(void **state)
     assert_true(tpe < 0.75 * rnd);
 }
 
+/* Ranges at the edges of what a space accepts: TPE's proposals stay inside
+ * them and on their grids, with no NaN or overflow on the way. */
+static void extreme_ranges_stay_in_bounds(void **state)
+{
+    (void)state;
+    aia_error err;
+    aia_hpo_space *space = NULL;
+    const char *one[] = {"only"};
+    assert_int_equal(aia_hpo_space_new(&space, &err), AIA_OK);
+    assert_int_equal(aia_hpo_space_add_float(space, "huge_log", 1e-300, 1e300, true, &err), AIA_OK);
+    assert_int_equal(aia_hpo_space_add_float(space, "tiny", 0, 1e-300, false, &err), AIA_OK);
+    int64_t big = INT64_C(1) << 53;
+    assert_int_equal(aia_hpo_space_add_int(space, "wide", -big, big, 1, false, &err), AIA_OK);
+    assert_int_equal(aia_hpo_space_add_int(space, "pair", 0, 1, 1, false, &err), AIA_OK);
+    assert_int_equal(aia_hpo_space_add_int(space, "log_wide", 1, big, 1, true, &err), AIA_OK);
+    assert_int_equal(aia_hpo_space_add_categorical(space, "single", one, 1, &err), AIA_OK);
+    aia_hpo_value defaults[6] = {{.f = 1}, {.f = 0}, {.i = 0}, {.i = 0}, {.i = 1}, {.choice = 0}};
+    for (int mv = 0; mv < 2; mv++) {
+        aia_hpo_study_config cfg;
+        aia_hpo_study_config_default(&cfg);
+        cfg.tpe.multivariate = mv;
+        aia_hpo_study *st = NULL;
+        assert_int_equal(aia_hpo_study_new(space, defaults, &cfg, &st, &err), AIA_OK);
+        for (int k = 0; k < 60; k++) {
+            aia_hpo_value v[6];
+            size_t t;
+            assert_int_equal(aia_hpo_study_ask(st, &t, v, &err), AIA_OK);
+            if (aia_hpo_space_check(space, v, &err) != AIA_OK)
+                fail_msg("trial %zu: %s", t, err.message);
+            double y = fabs(log10(v[0].f) - 100) + v[1].f * 1e300 + fabs((double)v[2].i) / 1e15 +
+                       (double)v[3].i + log((double)v[4].i);
+            assert_true(isfinite(y));
+            assert_int_equal(aia_hpo_study_tell(st, t, y, &err), AIA_OK);
+        }
+        aia_hpo_study_free(st);
+    }
+    aia_hpo_space_free(space);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -258,6 +297,7 @@ int main(void)
         cmocka_unit_test(pruned_trials_rank_by_progress_then_value),
         cmocka_unit_test(batch_rounds_are_deterministic_in_any_tell_order),
         cmocka_unit_test(tpe_beats_random_search_on_a_mixed_space),
+        cmocka_unit_test(extreme_ranges_stay_in_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
