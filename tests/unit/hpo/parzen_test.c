@@ -78,7 +78,7 @@ static void log_pdf_matches_optuna(void **state)
         for (unsigned long i = 0; i < c->n_x; i++) {
             double got = hpo_parzen_log_pdf(&pe, c->x[i]);
             double want = c->log_pdf[i];
-            if (!(fabs(got - want) <= 1e-9 * fmax(1.0, fabs(want))))
+            if (!(fabs(got - want) <= 1e-12 * fmax(1.0, fabs(want))))
                 fail_msg("%s, point %lu: log pdf %.15g, Optuna %.15g", c->what, i, got, want);
         }
         aia_arena_destroy(&arena);
@@ -148,7 +148,7 @@ static void gauss_mass_is_accurate_in_the_tails(void **state)
     for (size_t i = 0; i < sizeof(GAUSS_MASS) / sizeof(GAUSS_MASS[0]); i++) {
         double a = GAUSS_MASS[i][0], b = GAUSS_MASS[i][1], want = GAUSS_MASS[i][2];
         double got = hpo_log_gauss_mass(a, b);
-        if (!(fabs(got - want) <= 1e-9 * fmax(1.0, fabs(want))))
+        if (!(fabs(got - want) <= 1e-12 * fmax(1.0, fabs(want))))
             fail_msg("log mass [%g, %g] = %.17g, Optuna %.17g", a, b, got, want);
     }
     assert_true(isinf(hpo_log_gauss_mass(1, 1)) && hpo_log_gauss_mass(1, 1) < 0);
