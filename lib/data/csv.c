@@ -529,6 +529,8 @@ typedef struct csv_read {
     size_t n_rows;
     const unsigned char *data_start;
     size_t data_start_line;
+    const unsigned char *map_start;     /* a file mapping we own, or NULL */
+    const unsigned char *released;      /* mapped pages before this are dropped */
 } csv_read;
 
 static void release_builds(csv_read *c)
@@ -590,13 +592,24 @@ static aia_status read_header(csv_read *c)
     return AIA_OK;
 }
 
-/* Bounds the number of data records by the number of line ends. */
-static size_t count_line_ends(const unsigned char *p, const unsigned char *end)
+/* Bounds the number of data records by the number of line ends. When the
+ * input is our own file mapping, drops each counted stretch from resident
+ * memory again (the first pass faults it back in from the page cache). */
+static size_t count_line_ends(const unsigned char *p, const unsigned char *end, int mapped)
 {
+    const size_t chunk = (size_t)32 << 20;
+    const long page = sysconf(_SC_PAGESIZE);
     size_t n = 0;
-    while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-        n++;
-        p++;
+    while (p < end) {
+        const unsigned char *stop = (size_t)(end - p) > chunk ? p + chunk : end;
+        for (const unsigned char *q = p; q < stop && (q = memchr(q, '\n', (size_t)(stop - q))); q++)
+            n++;
+        if (mapped && page > 0) {
+            uintptr_t from = ((uintptr_t)p + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+            uintptr_t to = (uintptr_t)stop & ~((uintptr_t)page - 1);
+            if (to > from) madvise((void *)from, to - from, MADV_DONTNEED);
+        }
+        p = stop;
     }
     return n;
 }
@@ -657,10 +670,24 @@ static aia_status allocate_builds(csv_read *c)
     return AIA_OK;
 }
 
+/* Drops the mapped pages the first pass has finished with, so a big file
+ * does not sit in our resident memory beside the columns built from it.
+ * They stay in the page cache: the second pass faults them back in. */
+static void release_consumed(csv_read *c)
+{
+    const size_t chunk = (size_t)32 << 20;
+    if (!c->map_start || (size_t)(c->r.p - c->released) < 2 * chunk) return;
+    const unsigned char *upto = c->map_start + ((size_t)(c->r.p - c->map_start) / chunk - 1) * chunk;
+    if (upto <= c->released) return;
+    madvise((void *)c->released, (size_t)(upto - c->released), MADV_DONTNEED);
+    c->released = upto;
+}
+
 static aia_status first_pass(csv_read *c)
 {
     csv_reader *r = &c->r;
     for (size_t row = 0;; row++) {
+        if ((row & 4095) == 0) release_consumed(c);
         size_t n = 0;
         int at_end = 0;
         aia_status st = read_record(r, &n, &at_end);
@@ -812,7 +839,8 @@ static aia_status check_delimiter(char d, const char *name, aia_error *err)
     return AIA_OK;
 }
 
-static aia_status read_all(const char *data, size_t len, const aia_csv_options *opts,
+/* `mapped`: data is a private file mapping of ours (see release_consumed). */
+static aia_status read_all(const char *data, size_t len, int mapped, const aia_csv_options *opts,
                            const char *name, aia_frame **out, aia_error *err)
 {
     const unsigned char *p = (const unsigned char *)data, *end = p + len;
@@ -825,6 +853,7 @@ static aia_status read_all(const char *data, size_t len, const aia_csv_options *
     c.r.p = p;
     c.r.end = end;
     c.r.line = 1;
+    if (mapped) c.map_start = c.released = (const unsigned char *)data;
     unsigned char delim = opts && opts->delimiter ? (unsigned char)opts->delimiter : 0;
     if (delim) {
         aia_status bad = check_delimiter((char)delim, name, err);
@@ -837,7 +866,7 @@ static aia_status read_all(const char *data, size_t len, const aia_csv_options *
     if (st == AIA_OK) {
         c.data_start = c.r.p;
         c.data_start_line = c.r.line;
-        c.capacity = count_line_ends(c.r.p, end) + 1;
+        c.capacity = count_line_ends(c.r.p, end, mapped) + 1;
         st = allocate_builds(&c);
     }
     if (st == AIA_OK) st = first_pass(&c);
@@ -858,7 +887,7 @@ aia_status aia_csv_read_buffer(const char *data, size_t len, const aia_csv_optio
     const char *name = opts && opts->name ? opts->name : "<memory>";
     if (!data && len > 0)
         return aia_error_set(err, AIA_INVALID_ARGUMENT, "%s: NULL data of length %zu", name, len);
-    return read_all(data ? data : "", len, opts, name, out, err);
+    return read_all(data ? data : "", len, 0, opts, name, out, err);
 }
 
 static aia_status open_error(const char *path, int e, aia_error *err)
@@ -923,7 +952,7 @@ aia_status aia_csv_read_file(const char *path, const aia_csv_options *opts, aia_
         close(fd);
         if (map == MAP_FAILED) return open_error(path, errno, err);
         madvise(map, len, MADV_SEQUENTIAL);
-        st = read_all(map, len, opts, name, out, err);
+        st = read_all(map, len, 1, opts, name, out, err);
         munmap(map, len);
         return st;
     }
@@ -932,7 +961,7 @@ aia_status aia_csv_read_file(const char *path, const aia_csv_options *opts, aia_
     st = slurp(fd, path, &data, &len, err);
     close(fd);
     if (st != AIA_OK) return st;
-    st = read_all(data, len, opts, name, out, err);
+    st = read_all(data, len, 0, opts, name, out, err);
     free(data);
     return st;
 }

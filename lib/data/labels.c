@@ -1,6 +1,7 @@
 /* lib/data/labels.c — see labels.h. */
 #include "lib/data/labels.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,10 +61,15 @@ aia_status aia_class_labels_from_codes(const int32_t *codes, size_t n, size_t n_
     return AIA_OK;
 }
 
-/* The shortest %.*g text that reads back as v. */
+/* Integers as integers ("10", not "1e+01"); otherwise the shortest %.*g
+ * text that reads back as v. */
 static char *number_name(double v)
 {
     char buf[40];
+    if (v == floor(v) && fabs(v) < 1e15) {
+        snprintf(buf, sizeof buf, "%.0f", v);
+        return strdup(buf);
+    }
     for (int digits = 1; digits <= 17; digits++) {
         snprintf(buf, sizeof buf, "%.*g", digits, v);
         if (strtod(buf, NULL) == v) break;
