@@ -347,6 +347,7 @@ static unsigned char detect_delimiter(const unsigned char *p, const unsigned cha
 {
     size_t comma = 0, tab = 0, semicolon = 0;
     int quoted = 0;
+    while (p < end && (*p == '\n' || *p == '\r')) p++; /* empty lines before the header */
     for (; p < end; p++) {
         if (*p == '"') quoted = !quoted;
         else if (quoted) continue;

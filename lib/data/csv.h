@@ -42,10 +42,12 @@
  * Forced BOOLEAN accepts the boolean words and "0"/"1" mixed; forced
  * CATEGORICAL keeps numbers as their text ("1" and "1.0" are two values).
  *
- * Errors are INVALID_ARGUMENT (NOT_FOUND for an unreadable path or a schema
- * column the header lacks, RESOURCE_EXHAUSTED when out of memory) with a
- * message "<name>:<line>:<column> '<column name>': <reason>" or, for
- * whole-record problems, "<name>:<line>: <reason>". Lines are physical
+ * Errors are INVALID_ARGUMENT, except NOT_FOUND for a path that does not
+ * exist or a schema column the header lacks, PERMISSION_DENIED for a file we
+ * may not read, and RESOURCE_EXHAUSTED when out of memory. Messages read
+ *   "<name>:<line>:<column> '<column name>': <reason>"
+ * or, for whole-record problems, "<name>:<line>: <reason>", and for the
+ * whole input "<name>: <reason>". Lines are physical
  * lines, 1-based, so a quoted field spanning lines moves the count on;
  * columns are 1-based field positions.
  *

@@ -49,6 +49,37 @@ static aia_number_result slow_parse(const char *s, size_t n, double *out)
 
 /* ---- the fast path ---------------------------------------------------------- */
 
+/* 10^0 .. 10^22, each exact in a double. */
+static const double k_pow10_double[23] = {
+    1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/* When s[0..8) are all digits, stores their value and returns 1. Each step
+ * combines neighbouring lanes: bytes to 2-digit, then 4-digit, then
+ * 8-digit numbers (little-endian: the first digit is the lowest byte). */
+static int eight_digits(const char *s, uint64_t *value)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t v;
+    memcpy(&v, s, sizeof v);
+    const uint64_t high_nibbles = 0xF0F0F0F0F0F0F0F0ULL, zeros = 0x3030303030303030ULL;
+    /* Every byte 0x30..0x39: the high nibble is 3, and stays 3 after adding 6. */
+    if ((v & high_nibbles) != zeros) return 0;
+    if (((v + 0x0606060606060606ULL) & high_nibbles) != zeros) return 0;
+    uint64_t d = v - zeros;
+    d = (d * 10 + (d >> 8)) & 0x00FF00FF00FF00FFULL;
+    d = (d * 100 + (d >> 16)) & 0x0000FFFF0000FFFFULL;
+    d = (d * 10000 + (d >> 32)) & 0xFFFFFFFFULL;
+    *value = d;
+    return 1;
+#else
+    (void)s;
+    (void)value;
+    return 0;
+#endif
+}
+
 #if AIA_NUMBER_FAST_PATH
 /* 10^0 .. 10^27, each exact in the 64-bit mantissa of x87 long double. */
 static const long double k_pow10[28] = {
@@ -82,23 +113,31 @@ aia_number_result aia_number_parse(const char *s, size_t n, double *out)
     long exp10 = 0;     /* value = m * 10^exp10 (while !too_many) */
     int n_digits = 0;   /* mantissa digits seen, zeros included */
 
-    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++, n_digits++) {
-        unsigned d = (unsigned)(s[i] - '0');
+    int frac = 0;       /* 1 once past the decimal point */
+    for (;;) {
+        uint64_t eight;
+        /* Eight digits at a time once the leading zeros are behind us. */
+        if (m && n_sig <= 11 && n - i >= 8 && eight_digits(s + i, &eight)) {
+            m = m * 100000000 + eight;
+            n_sig += 8;
+            n_digits += 8;
+            exp10 -= frac ? 8 : 0;
+            i += 8;
+            continue;
+        }
+        if (i < n && s[i] == '.' && !frac) {
+            frac = 1;
+            i++;
+            continue;
+        }
+        if (i >= n || s[i] < '0' || s[i] > '9') break;
+        unsigned d = (unsigned)(s[i++] - '0');
+        n_digits++;
         if (n_sig < 19) {
             if (m || d) { m = m * 10 + d; n_sig++; }
+            exp10 -= frac;
         } else {
             too_many = 1;
-        }
-    }
-    if (i < n && s[i] == '.') {
-        for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++, n_digits++) {
-            unsigned d = (unsigned)(s[i] - '0');
-            if (n_sig < 19) {
-                if (m || d) { m = m * 10 + d; n_sig++; }
-                exp10--;
-            } else {
-                too_many = 1;
-            }
         }
     }
     if (n_digits == 0) return AIA_NUMBER_SYNTAX;
@@ -119,6 +158,16 @@ aia_number_result aia_number_parse(const char *s, size_t n, double *out)
         *out = negative ? -0.0 : 0.0;
         return AIA_NUMBER_OK;
     }
+#if FLT_EVAL_METHOD == 0
+    /* Clinger's fast path: m and 10^|e| are exact doubles, so one IEEE
+     * multiplication or division rounds correctly. */
+    if (!too_many && m <= ((uint64_t)1 << 53) && exp10 >= -22 && exp10 <= 22) {
+        double v = (double)m;
+        v = exp10 < 0 ? v / k_pow10_double[-exp10] : v * k_pow10_double[exp10];
+        *out = negative ? -v : v;
+        return AIA_NUMBER_OK;
+    }
+#endif
 #if AIA_NUMBER_FAST_PATH
     if (!too_many && exp10 >= -27 && exp10 <= 27) {
         long double x = (long double)m;

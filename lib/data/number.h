@@ -13,15 +13,17 @@
  * this is called; infinities are not data we can train on), no digit
  * separators.
  *
- * How: the significant digits (at most 19) go into a uint64 m, and the value
- * is m * 10^e. When |e| <= 27, 10^|e| is exact in x87 extended precision (64
- * mantissa bits), so one extended multiplication or division rounds the
- * exact value once; rounding that to double is then correct unless the
- * extended result sits exactly on a midpoint between two doubles, which is
- * checked. Everything else (more than 19 digits, large exponents, the
+ * How: the significant digits (at most 19, read eight at a time) go into a
+ * uint64 m, and the value is m * 10^e. When m <= 2^53 and |e| <= 22, both
+ * are exact doubles and one double operation rounds correctly (Clinger's
+ * fast path). Otherwise, when |e| <= 27, 10^|e| is exact in x87 extended
+ * precision (64 mantissa bits), so one extended multiplication or division
+ * rounds the exact value once; rounding that to double is then correct
+ * unless the extended result sits exactly on a midpoint between two
+ * doubles, which is checked. Everything else (more than 19 digits, large exponents, the
  * midpoint case, platforms without 64-bit long double) goes to strtod_l in
- * the C locale. tests/unit/data/number_test.c compares the two on millions
- * of random inputs.
+ * the C locale. tests/unit/data/number_test.c compares the result with
+ * strtod's on about two million random inputs.
  *
  * Thread-safe; allocates only for inputs longer than 128 bytes that reach
  * the strtod fallback.

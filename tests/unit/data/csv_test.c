@@ -137,6 +137,10 @@ static void delimiter_detection(void **state)
     assert_int_equal(aia_frame_n_cols(f), 2);
     assert_string_equal(col(f, 1)->name, "b\tc");
     aia_frame_free(f);
+    /* Empty lines before the header do not hide its delimiter. */
+    f = read_ok("\r\n\na\tb\n1\t2\n");
+    assert_int_equal(aia_frame_n_cols(f), 2);
+    aia_frame_free(f);
     /* No delimiter at all: one column. */
     f = read_ok("only\n1\n2\n");
     assert_int_equal(aia_frame_n_cols(f), 1);
