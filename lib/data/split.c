@@ -101,41 +101,152 @@ static void part_sizes(size_t n, const double frac[N_PARTS], size_t sizes[N_PART
     }
 }
 
-/* How many rows of each class go to each part: take[c * N_PARTS + p]. */
-static void allocate_classes(const groups *g, size_t n, const size_t sizes[N_PARTS], size_t *take)
+/* Rounding class shares to whole rows.
+ *
+ * Class c's exact share of part p is n_c * size_p / n. Every class takes the
+ * floor of each share; then each class has a few rows left (its shares'
+ * fractional parts sum to an integer) and each part lacks a few (likewise).
+ * Handing them out so that every cell gets at most one extra row, and only
+ * where its share has a fractional part, keeps every count at the floor or
+ * the ceiling of its share while the class totals and part sizes stay exact.
+ * Such a rounding always exists (a table with integer margins can be rounded
+ * cell by cell keeping them: Bacharach, 1966). A greedy pass finds it almost
+ * always; when it cannot place a row, an augmenting path moves other
+ * classes' extra rows between parts to make room, as in bipartite matching.
+ */
+typedef struct rounding {
+    size_t n_classes;
+    size_t *take;           /* take[c * N_PARTS + p]: rows of class c in part p */
+    uint64_t *remainder;    /* (n_c * size_p) mod n: 0 means the share is whole */
+    uint8_t *extra;         /* 1 when cell (c, p) got its extra row */
+    size_t deficit[N_PARTS];/* rows part p still lacks */
+    /* breadth-first search state */
+    size_t *queue;
+    uint8_t *seen_class;
+    size_t via_class[N_PARTS];  /* the class the search reached part p from */
+    int *via_part;              /* per class: the part the search reached it from */
+} rounding;
+
+static int may_add(const rounding *r, size_t c, int p)
 {
-    size_t deficit[N_PARTS];
-    memcpy(deficit, sizes, sizeof deficit);
-    for (size_t c = 0; c < g->n_classes; c++) {
-        size_t n_c = g->start[c + 1] - g->start[c];
-        for (int p = 0; p < N_PARTS; p++) {
-            take[c * N_PARTS + p] = n_c * sizes[p] / n;
-            deficit[p] -= take[c * N_PARTS + p];
+    return r->remainder[c * N_PARTS + p] != 0 && !r->extra[c * N_PARTS + p];
+}
+
+/* Parts in order of preference for class c: largest fractional share first,
+ * ties to the later part (test, then validation, then train). */
+static void preference(const rounding *r, size_t c, int order[N_PARTS])
+{
+    for (int i = 0; i < N_PARTS; i++) order[i] = N_PARTS - 1 - i;
+    for (int i = 1; i < N_PARTS; i++) {
+        for (int j = i; j > 0 && r->remainder[c * N_PARTS + order[j]] >
+                                     r->remainder[c * N_PARTS + order[j - 1]]; j--) {
+            int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
         }
     }
-    for (size_t c = 0; c < g->n_classes; c++) {
-        size_t n_c = g->start[c + 1] - g->start[c];
-        size_t *t = &take[c * N_PARTS];
-        size_t left = n_c - t[0] - t[1] - t[2];
-        int given[N_PARTS] = {0, 0, 0};
-        while (left > 0) {
-            /* The part that still lacks rows with the largest fractional
-             * share (n_c * size % n) for this class; parts this class
-             * already topped up come last. */
-            int best = -1;
-            for (int p = N_PARTS - 1; p >= 0; p--) {
-                if (deficit[p] == 0) continue;
-                if (best < 0 || given[p] < given[best] ||
-                    (given[p] == given[best] &&
-                     n_c * sizes[p] % n > n_c * sizes[best] % n))
-                    best = p;
+}
+
+/* Finds room for one more row of class c0 through an augmenting path:
+ * c0 -> part p (full) -> a class holding an extra row in p, which moves it
+ * to another part -> ... -> a part that still lacks rows. Returns 0 when
+ * done, -1 if no path exists (which the theorem above rules out). */
+static int augment(rounding *r, size_t c0)
+{
+    memset(r->seen_class, 0, r->n_classes);
+    int seen_part[N_PARTS] = {0, 0, 0};
+    size_t head = 0, tail = 0;
+    r->queue[tail++] = c0;
+    r->seen_class[c0] = 1;
+    while (head < tail) {
+        size_t c = r->queue[head++];
+        int order[N_PARTS];
+        preference(r, c, order);
+        for (int i = 0; i < N_PARTS; i++) {
+            int p = order[i];
+            if (seen_part[p] || !may_add(r, c, p)) continue;
+            seen_part[p] = 1;
+            r->via_class[p] = c;
+            if (r->deficit[p] > 0) {
+                /* Walk back: each class on the path gains a row in the part
+                 * after it and gives one up in the part before it. */
+                r->deficit[p]--;
+                for (;;) {
+                    size_t k = r->via_class[p];
+                    r->extra[k * N_PARTS + p] = 1;
+                    r->take[k * N_PARTS + p]++;
+                    if (k == c0) return 0;
+                    p = r->via_part[k];
+                    r->extra[k * N_PARTS + p] = 0;
+                    r->take[k * N_PARTS + p]--;
+                }
             }
-            t[best]++;
-            deficit[best]--;
-            given[best] = 1;
-            left--;
+            for (size_t k = 0; k < r->n_classes; k++) {
+                if (!r->seen_class[k] && r->extra[k * N_PARTS + p]) {
+                    r->seen_class[k] = 1;
+                    r->via_part[k] = p;
+                    r->queue[tail++] = k;
+                }
+            }
         }
     }
+    return -1;
+}
+
+/* How many rows of each class go to each part: take[c * N_PARTS + p].
+ * Returns -1 when out of memory. */
+static int allocate_classes(const groups *g, size_t n, const size_t sizes[N_PARTS], size_t *take)
+{
+    rounding r;
+    memset(&r, 0, sizeof r);
+    size_t nc = g->n_classes;
+    r.n_classes = nc;
+    r.take = take;
+    r.remainder = malloc(nc * N_PARTS * sizeof *r.remainder);
+    r.extra = calloc(nc * N_PARTS, 1);
+    r.queue = malloc(nc * sizeof *r.queue);
+    r.seen_class = malloc(nc);
+    r.via_part = malloc(nc * sizeof *r.via_part);
+    int ok = r.remainder && r.extra && r.queue && r.seen_class && r.via_part;
+    memcpy(r.deficit, sizes, sizeof r.deficit);
+    for (size_t c = 0; ok && c < nc; c++) {
+        uint64_t n_c = g->start[c + 1] - g->start[c];
+        for (int p = 0; p < N_PARTS; p++) {
+            take[c * N_PARTS + p] = (size_t)(n_c * sizes[p] / n);
+            r.remainder[c * N_PARTS + p] = n_c * sizes[p] % n;
+            r.deficit[p] -= take[c * N_PARTS + p];
+        }
+    }
+    for (size_t c = 0; ok && c < nc; c++) {
+        size_t n_c = g->start[c + 1] - g->start[c];
+        size_t left = n_c - take[c * N_PARTS] - take[c * N_PARTS + 1] - take[c * N_PARTS + 2];
+        for (; left > 0; left--) {
+            int order[N_PARTS], placed = 0;
+            preference(&r, c, order);
+            for (int i = 0; i < N_PARTS && !placed; i++) {
+                int p = order[i];
+                if (r.deficit[p] > 0 && may_add(&r, c, p)) {
+                    r.deficit[p]--;
+                    r.extra[c * N_PARTS + p] = 1;
+                    take[c * N_PARTS + p]++;
+                    placed = 1;
+                }
+            }
+            if (!placed && augment(&r, c) != 0) {
+                /* Unreachable by the theorem; keep the sizes exact anyway. */
+                int p = 0;
+                while (r.deficit[p] == 0) p++;
+                r.deficit[p]--;
+                take[c * N_PARTS + p]++;
+            }
+        }
+    }
+    free(r.remainder);
+    free(r.extra);
+    free(r.queue);
+    free(r.seen_class);
+    free(r.via_part);
+    return ok ? 0 : -1;
 }
 
 static aia_status check_fractions(const double frac[N_PARTS], aia_error *err)
@@ -217,8 +328,9 @@ aia_status aia_split_train_validation_test(size_t n, double train_fraction,
     if (!part_of || groups_make(n, strata, &rng, &g) != 0 ||
         !(take = malloc(g.n_classes * N_PARTS * sizeof *take))) {
         st = no_memory(err);
-    } else {
-        allocate_classes(&g, n, sizes, take);
+    }
+    if (st == AIA_OK && allocate_classes(&g, n, sizes, take) != 0) st = no_memory(err);
+    if (st == AIA_OK) {
         for (size_t c = 0; c < g.n_classes; c++) {
             size_t at = g.start[c];
             for (int p = 0; p < N_PARTS; p++) {

@@ -14,11 +14,15 @@
  * few rows), never a silently empty part.
  *
  * Stratified (strata given): part sizes are the ones above. Within each
- * class, rows are shuffled and class c gets floor(n_c * size_p / n) rows in
- * part p; the rows this leaves over are handed out class by class (in class
- * order), each to the part that still lacks rows and has the largest
- * fractional share for that class (ties as above). So part sizes are exact
- * and each class is represented in proportion, within a row or so.
+ * class, rows are shuffled and the first ones go to train, the next to
+ * validation, the rest to test. Class c's count in part p is the floor or
+ * the ceiling of its exact share n_c * size_p / n, chosen so that class
+ * totals and part sizes are both exact: each class takes its floors, then
+ * its leftover rows go to the parts with the largest fractional shares that
+ * still lack rows (ties as above), classes taken in class order, rows moved
+ * between classes when a later class would otherwise be forced past a
+ * ceiling (see split.c). A class too small to reach every part is simply
+ * absent from some.
  *
  * k folds: rows are shuffled (stratified: shuffled within each class, and
  * the classes laid end to end in class order), and the row at position t of

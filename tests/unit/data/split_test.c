@@ -8,6 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "lib/base/rng.h"
 #include "lib/data/csv.h"
 #include "lib/data/labels.h"
 #include "lib/data/split.h"
@@ -166,6 +167,49 @@ static void stratified_split_keeps_proportions(void **state)
     aia_class_labels_free(&l);
 }
 
+/* Many random class mixes and fractions: part sizes exact, parts a
+ * partition, and every class's count in every part the floor or the
+ * ceiling of its exact share n_c * size_p / n. Small, uneven classes force
+ * the allocation to move extra rows between classes (the augmenting path). */
+static void stratified_counts_are_floor_or_ceiling(void **state)
+{
+    (void)state;
+    aia_rng rng;
+    aia_rng_seed(&rng, 4);
+    for (int trial = 0; trial < 3000; trial++) {
+        size_t k = 1 + aia_rng_below(&rng, 6), n = 0, class_sizes[6];
+        for (size_t c = 0; c < k; c++) {
+            class_sizes[c] = 1 + aia_rng_below(&rng, trial % 2 ? 10 : 200);
+            n += class_sizes[c];
+        }
+        aia_class_labels l = make_labels(n, k, class_sizes);
+        double a = 0.05 + 0.9 * aia_rng_uniform(&rng), b = (1 - a) * aia_rng_uniform(&rng);
+        aia_split s;
+        aia_error err;
+        if (aia_split_train_validation_test(n, a, b, 1 - a - b, &l, (uint64_t)trial, &s, &err) != AIA_OK) {
+            assert_non_null(strstr(err.message, "part empty")); /* too few rows for a fraction */
+            aia_class_labels_free(&l);
+            continue;
+        }
+        const size_t *parts[] = {s.train, s.validation, s.test};
+        const size_t sizes[] = {s.n_train, s.n_validation, s.n_test};
+        assert_partition(n, parts, sizes, 3);
+        for (int p = 0; p < 3; p++) {
+            size_t per_class[6] = {0};
+            for (size_t i = 0; i < sizes[p]; i++) per_class[l.y[parts[p][i]]]++;
+            for (size_t c = 0; c < k; c++) {
+                size_t lo = class_sizes[c] * sizes[p] / n;
+                size_t hi = lo + (class_sizes[c] * sizes[p] % n != 0);
+                if (per_class[c] < lo || per_class[c] > hi)
+                    fail_msg("trial %d: class %zu has %zu rows in part %d, share in [%zu, %zu]",
+                             trial, c, per_class[c], p, lo, hi);
+            }
+        }
+        aia_split_free(&s);
+        aia_class_labels_free(&l);
+    }
+}
+
 static void kfold_partitions(void **state)
 {
     (void)state;
@@ -319,6 +363,7 @@ int main(void)
         cmocka_unit_test(split_is_deterministic),
         cmocka_unit_test(split_errors),
         cmocka_unit_test(stratified_split_keeps_proportions),
+        cmocka_unit_test(stratified_counts_are_floor_or_ceiling),
         cmocka_unit_test(kfold_partitions),
         cmocka_unit_test(stratified_kfold_balances_classes),
         cmocka_unit_test(repeated_kfold),
