@@ -172,8 +172,10 @@ aia_linear_fit_info aia_linear_fit_info_of(const aia_linear_model *m);
 void aia_linear_predict_raw(const aia_linear_model *m, const double *row, double *out);
 
 /* Predictions of one row: the value for ridge, P(class 1) for binary, the
- * K class probabilities (summing to 1) for multinomial. Never NaN for a
- * finite row: the sigmoid and softmax are computed without overflow. */
+ * K class probabilities (summing to 1) for multinomial. The sigmoid and the
+ * softmax never overflow, and a logit that itself overflowed to infinity
+ * gives probabilities 0 and 1, so a finite row gives no NaN unless its
+ * products overflow to both +infinity and -infinity within one logit. */
 void aia_linear_predict(const aia_linear_model *m, const double *row, double *out);
 
 /* Predictions for every row of x (column-major view) into

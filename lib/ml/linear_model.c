@@ -160,12 +160,18 @@ static double sigmoid(double z)
     return e / (1.0 + e);
 }
 
-/* Softmax in place, shifted by the largest logit so exp() stays <= 1. */
+/* Softmax in place, shifted by the largest logit so exp() stays <= 1. A
+ * logit that overflowed to +infinity takes all the mass (shifting by it
+ * would give inf - inf = NaN). */
 static void softmax(double *z, int k)
 {
     double top = z[0];
     for (int c = 1; c < k; c++)
         if (z[c] > top) top = z[c];
+    if (isinf(top) && top > 0.0) {
+        for (int c = 0; c < k; c++) z[c] = z[c] == top ? 0.0 : -INFINITY;
+        top = 0.0;
+    }
     double sum = 0.0;
     for (int c = 0; c < k; c++) {
         z[c] = exp(z[c] - top);
