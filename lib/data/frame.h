@@ -97,7 +97,8 @@ const aia_column *aia_frame_column(const aia_frame *f, size_t col);
 /* Looks a column up by exact (byte-wise, case-sensitive) name. On success
  * stores its index in *col (may be NULL). When absent returns NOT_FOUND with
  * a message naming the column and listing the first few that exist:
- *   "data.csv: no column named 'target'; columns are 'a', 'b', 'c' (and 27 more)" */
+ *   "data.csv: column 'target' not found; columns are 'a', 'b', 'c', 'd', 'e'
+ *   (and 27 more)" */
 aia_status aia_frame_find(const aia_frame *f, const char *name, size_t *col, aia_error *err);
 
 /* Non-zero when cell (row, col) is missing. Out-of-range arguments give 1. */

@@ -9,8 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include "lib/base/strbuf.h"
 
 #include "lib/data/csv.h"
 #include "lib/data/frame.h"
@@ -475,6 +480,64 @@ static void reads_files(void **state)
     assert_null(f);
 }
 
+/* A non-regular file (a pipe) is read into memory instead of mapped. */
+static void reads_pipes(void **state)
+{
+    (void)state;
+    const char *tmp = getenv("TEST_TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/aia_csv_fifo_%d", tmp ? tmp : "/tmp", (int)getpid());
+    unlink(path);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        int fd = open(path, O_WRONLY);
+        static const char text[] = "a;b\n1;x\n2;y\n";
+        ssize_t wrote = fd >= 0 ? write(fd, text, sizeof text - 1) : -1;
+        _exit(wrote == (ssize_t)(sizeof text - 1) ? 0 : 1);
+    }
+    aia_frame *f = NULL;
+    aia_error err;
+    aia_status st = aia_csv_read_file(path, NULL, &f, &err);
+    int status = 0;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    unlink(path);
+    if (st != AIA_OK) fail_msg("%s", err.message);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(aia_frame_n_rows(f), 2);
+    assert_int_equal(aia_frame_n_cols(f), 2);
+    assert_true(col(f, 0)->numeric[1] == 2.0);
+    aia_frame_free(f);
+}
+
+/* A column that turns categorical on its last row: the second pass must
+ * intern every earlier row, in first-seen order. */
+static void late_categorical_over_many_rows(void **state)
+{
+    (void)state;
+    aia_strbuf sb;
+    aia_strbuf_init(&sb);
+    aia_strbuf_puts(&sb, "id,x\n");
+    const size_t n = 20000;
+    for (size_t r = 0; r + 1 < n; r++) aia_strbuf_printf(&sb, "%zu,%zu\n", (r * 7) % 1000, r);
+    aia_strbuf_puts(&sb, "last,1\n");
+    aia_frame *f = read_ok(aia_strbuf_cstr(&sb));
+    aia_strbuf_free(&sb);
+    const aia_column *id = col(f, 0);
+    assert_int_equal(id->type, AIA_COLUMN_CATEGORICAL);
+    assert_int_equal(id->dictionary_size, 1001);
+    assert_string_equal(id->dictionary[1000], "last");
+    char want[32];
+    for (size_t r = 0; r + 1 < n; r++) {
+        snprintf(want, sizeof want, "%zu", (r * 7) % 1000);
+        assert_string_equal(id->dictionary[id->codes[r]], want);
+        if (r < 1000) assert_int_equal(id->codes[r], (int32_t)r); /* first seen in row order */
+    }
+    assert_int_equal(id->codes[n - 1], 1000);
+    aia_frame_free(f);
+}
+
 /* ---- frame look-ups and target checks ---------------------------------------------- */
 
 static void find_and_target_checks(void **state)
@@ -534,6 +597,8 @@ int main(void)
         cmocka_unit_test(errors_name_line_and_column),
         cmocka_unit_test(long_values_are_shortened_in_messages),
         cmocka_unit_test(reads_files),
+        cmocka_unit_test(reads_pipes),
+        cmocka_unit_test(late_categorical_over_many_rows),
         cmocka_unit_test(find_and_target_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
