@@ -51,11 +51,14 @@
  * lines, 1-based, so a quoted field spanning lines moves the count on;
  * columns are 1-based field positions.
  *
- * Memory: one pass over the bytes (a second only over the leading rows of
- * columns that turn out categorical after starting as numbers), values
- * written straight into the frame's column arrays, which are sized from the
- * number of line ends and trimmed at the end; no allocation per cell. Files
- * are memory-mapped.
+ * Cost: a memchr pass counts line ends, which bounds the number of rows, so
+ * every column array is allocated once at that size and trimmed at the end;
+ * one parsing pass then writes values straight into those arrays (a second
+ * pass covers only the leading rows of columns that turn out categorical
+ * after starting as numbers); nothing is allocated per cell. Files are
+ * memory-mapped and the pages already parsed are dropped from resident
+ * memory as the reader moves on, so loading 1,000,000 x 30 numbers peaks
+ * near the frame's own 240 MB rather than frame plus file.
  *
  * Thread-safe: readers share nothing; each call builds its own frame.
  */
