@@ -4,6 +4,7 @@
  * and missing categories, the single-row path against the frame path, the
  * describe/restore round trip, and statistics that come from the training
  * frame only. */
+#include <float.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "lib/data/csv.h"
 #include "lib/data/frame.h"
 #include "lib/ml/preprocess.h"
 
@@ -254,6 +256,23 @@ static void standardize_constant_column_gets_scale_one(void **state)
     apply(p, f, &out);
     for (size_t i = 0; i < 5; i++) assert_near(0.0, out.cols[0][i]);
     aia_preprocess_output_free(&out);
+    aia_preprocess_free(p);
+    aia_frame_free(f);
+
+    /* Two values one ulp apart: a variance of about 1.2e-32, inside
+     * scikit-learn's bound of n*eps*var + (n*mean*eps)^2 (about 2e-31), so
+     * the column counts as constant rather than being scaled by 1e-16. */
+    const double nearly[] = {1.0, 1.0 + DBL_EPSILON};
+    p = fit_numeric(nearly, 2, AIA_IMPUTE_MEAN, AIA_SWITCH_ON, &f);
+    aia_preprocess_describe_input(p, 0, &c);
+    assert_same(1.0, c.scale);
+    aia_preprocess_free(p);
+    aia_frame_free(f);
+    /* Just outside the bound the real deviation is used. */
+    const double apart[] = {1.0, 1.0 + 1e-6};
+    p = fit_numeric(apart, 2, AIA_IMPUTE_MEAN, AIA_SWITCH_ON, &f);
+    aia_preprocess_describe_input(p, 0, &c);
+    assert_near(0.5e-6, c.scale);
     aia_preprocess_free(p);
     aia_frame_free(f);
 }
@@ -707,6 +726,57 @@ static void per_column_options_override_global(void **state)
     aia_frame_free(f);
 }
 
+/* ---- from CSV files ------------------------------------------------------------------ */
+
+/* Two files as they come: the prediction file numbers its categories in
+ * another order and, with only 0 and 1 in "rooms", is inferred boolean.
+ * The type mismatch is an error; reading it with the types the pipeline
+ * reports works, and categories match by their text. */
+static void csv_prediction_file_read_with_the_training_schema(void **state)
+{
+    (void)state;
+    static const char train_csv[] = "rooms,city,price\n3,Oslo,10\n1,Lima,20\n,Oslo,30\n2,Rome,40\n";
+    static const char predict_csv[] = "city,rooms\nRome,1\nParis,0\nLima,NA\n";
+    aia_frame *train = NULL, *predict = NULL;
+    aia_error err;
+    assert_int_equal(aia_csv_read_buffer(train_csv, sizeof train_csv - 1, NULL, &train, &err), AIA_OK);
+    const char *features[] = {"rooms", "city"};
+    aia_preprocess *p = fit(train, features, 2, NULL);
+    aia_frame_free(train);
+
+    aia_csv_options opts;
+    aia_csv_options_init(&opts);
+    opts.name = "predict.csv";
+    assert_int_equal(aia_csv_read_buffer(predict_csv, sizeof predict_csv - 1, &opts, &predict, &err), AIA_OK);
+    aia_preprocess_output out;
+    assert_int_equal(aia_preprocess_apply(p, predict, &out, &err), AIA_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.message, "'rooms' is boolean but was numeric"));
+    aia_frame_free(predict);
+
+    aia_csv_schema_entry schema[2];
+    for (size_t i = 0; i < aia_preprocess_n_inputs(p); i++) {
+        aia_preprocess_column c;
+        aia_preprocess_describe_input(p, i, &c);
+        schema[i] = (aia_csv_schema_entry){c.name, aia_preprocess_input_type(p, i)};
+    }
+    opts.schema = schema;
+    opts.schema_len = 2;
+    assert_int_equal(aia_csv_read_buffer(predict_csv, sizeof predict_csv - 1, &opts, &predict, &err), AIA_OK);
+    apply(p, predict, &out);
+    /* rooms: mean of 3 1 2 = 2 fills NA; city one-hot over Lima, Oslo, Rome. */
+    const char *names[] = {"rooms", "city=Lima", "city=Oslo", "city=Rome"};
+    assert_int_equal(out.n_cols, 4);
+    for (size_t j = 0; j < 4; j++) assert_string_equal(out.names[j], names[j]);
+    const double rooms[] = {1, 0, 2}, lima[] = {0, 0, 1}, oslo[] = {0, 0, 0}, rome[] = {1, 0, 0};
+    assert_column(&out, 0, rooms);
+    assert_column(&out, 1, lima);
+    assert_column(&out, 2, oslo);
+    assert_column(&out, 3, rome);
+    aia_preprocess_output_free(&out);
+    aia_preprocess_free(p);
+    aia_frame_free(predict);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -730,6 +800,7 @@ int main(void)
         cmocka_unit_test(describe_restore_round_trip),
         cmocka_unit_test(zero_rows_give_an_empty_output),
         cmocka_unit_test(per_column_options_override_global),
+        cmocka_unit_test(csv_prediction_file_read_with_the_training_schema),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
