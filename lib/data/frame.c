@@ -2,6 +2,7 @@
 #include "lib/data/frame_internal.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,10 @@ const char *aia_column_type_name(aia_column_type type)
 aia_status aia_frame_create(size_t n_rows, const char *source, aia_frame **out, aia_error *err)
 {
     *out = NULL;
+    /* Keeps n_rows * sizeof(double) and the bitmap size far from overflow. */
+    if (n_rows > SIZE_MAX / 16)
+        return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "%s: %zu rows is more than a frame "
+                             "can hold", source ? source : "<frame>", n_rows);
     aia_frame *f = calloc(1, sizeof *f);
     if (f) f->source = strdup(source ? source : "<frame>");
     if (!f || !f->source) {

@@ -63,7 +63,8 @@ typedef struct aia_frame aia_frame;
 /* An empty frame that will hold n_rows rows. `source` names where the data
  * came from (a file path, "<memory>") and prefixes the frame's error
  * messages; NULL means "<frame>". Returns RESOURCE_EXHAUSTED when out of
- * memory. The caller frees *out with aia_frame_free(). */
+ * memory or when n_rows exceeds SIZE_MAX / 16 (no memory could hold it).
+ * The caller frees *out with aia_frame_free(). */
 aia_status aia_frame_create(size_t n_rows, const char *source, aia_frame **out, aia_error *err);
 
 /* Appends a numeric column, copying n_rows values. A cell is missing when

@@ -86,6 +86,10 @@ static void add_errors(void **state)
     assert_non_null(strstr(err.message, "column 'c' row 3 is 2"));
     assert_int_equal(aia_frame_n_cols(f), 2);
     aia_frame_free(f);
+
+    assert_int_equal(aia_frame_create(SIZE_MAX / 8 + 1, "huge", &f, &err), AIA_RESOURCE_EXHAUSTED);
+    assert_non_null(strstr(err.message, "huge: "));
+    assert_null(f);
 }
 
 int main(void)
