@@ -48,6 +48,8 @@ typedef struct grower {
     leaf *leaves;
     int n_leaves;
     uint32_t *scratch; /* the right side of a partition */
+    hist_bin **free_hist; /* unused buffers of the pool, a stack */
+    int n_free_hist;
 } grower;
 
 static double leaf_score(double g, double h, double lambda)
@@ -55,9 +57,22 @@ static double leaf_score(double g, double h, double lambda)
     return h + lambda > 0 ? g * g / (h + lambda) : 0;
 }
 
-static hist_bin *hist_alloc(const grower *gr)
+/* A histogram buffer from the pool (there is one per possible leaf, so
+ * the pool never runs dry); hist_range() clears the part it fills. */
+static hist_bin *hist_take(grower *gr)
 {
-    return calloc((size_t)gr->a->n_feat * GBDT_HIST_BINS, sizeof(hist_bin));
+    return gr->free_hist[--gr->n_free_hist];
+}
+
+static void hist_give_back(grower *gr, hist_bin *h)
+{
+    if (h) gr->free_hist[gr->n_free_hist++] = h;
+}
+
+/* Bins feature j of the tree's list uses: its value bins and the missing bin. */
+static size_t used_bins(const gbdt_grow_args *a, int j)
+{
+    return (size_t)a->data->mappers[a->features[j]].n_bins + 1;
 }
 
 /* Histograms of features [j0, j1) of lf, in one pass over its rows: each
@@ -71,7 +86,8 @@ static void hist_range(const grower *gr, leaf *lf, int j0, int j1)
     size_t n = lf->end - lf->begin, nf = a->data->n_features;
     const int *feat = a->features;
     hist_bin *hist = lf->hist;
-    memset(hist + (size_t)j0 * GBDT_HIST_BINS, 0, (size_t)(j1 - j0) * GBDT_HIST_BINS * sizeof(hist_bin));
+    for (int j = j0; j < j1; j++) /* only the bins the feature has: few for low-cardinality features */
+        memset(hist + (size_t)j * GBDT_HIST_BINS, 0, used_bins(a, j) * sizeof(hist_bin));
     for (size_t i = 0; i < n; i++) {
         const uint8_t *rc = codes + (size_t)rows[i] * nf;
         double g = a->g[rows[i]], h = a->h[rows[i]];
@@ -110,12 +126,17 @@ static void hist_build(grower *gr, leaf *lf)
     else hist_range(gr, lf, 0, gr->a->n_feat);
 }
 
-static void hist_subtract(hist_bin *parent_into_larger, const hist_bin *smaller, size_t count)
+/* larger = parent - smaller, in place in the parent's buffer. */
+static void hist_subtract(const gbdt_grow_args *a, hist_bin *parent_into_larger, const hist_bin *smaller)
 {
-    for (size_t i = 0; i < count; i++) {
-        parent_into_larger[i].g -= smaller[i].g;
-        parent_into_larger[i].h -= smaller[i].h;
-        parent_into_larger[i].n -= smaller[i].n;
+    for (int j = 0; j < a->n_feat; j++) {
+        hist_bin *p = parent_into_larger + (size_t)j * GBDT_HIST_BINS;
+        const hist_bin *s = smaller + (size_t)j * GBDT_HIST_BINS;
+        for (size_t b = 0, nb = used_bins(a, j); b < nb; b++) {
+            p[b].g -= s[b].g;
+            p[b].h -= s[b].h;
+            p[b].n -= s[b].n;
+        }
     }
 }
 
@@ -288,12 +309,11 @@ static aia_status split_leaf(grower *gr, int id, aia_error *err)
     leaf right = {.begin = mid, .end = lf->end, .depth = lf->depth + 1, .g = lf->g - s.gl, .h = lf->h - s.hl,
                   .n = lf->n - s.nl, .parent = node, .is_left = 0};
     hist_bin *parent_hist = lf->hist;
-    hist_bin *small_hist = hist_alloc(gr);
-    if (!small_hist) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory for split histograms");
+    hist_bin *small_hist = hist_take(gr);
     leaf *small = left.n <= right.n ? &left : &right, *large = small == &left ? &right : &left;
     small->hist = small_hist;
     hist_build(gr, small);
-    hist_subtract(parent_hist, small_hist, (size_t)gr->a->n_feat * GBDT_HIST_BINS);
+    hist_subtract(gr->a, parent_hist, small_hist);
     large->hist = parent_hist;
     gr->leaves[id] = left;
     gr->leaves[rid] = right;
@@ -357,7 +377,7 @@ static void finish_leaves(grower *gr, size_t *leaf_range)
         gr->tree->leaf_value[i] = denom > 0 ? -lf->g / denom * p->learning_rate : 0;
         leaf_range[2 * i] = lf->begin;
         leaf_range[2 * i + 1] = lf->end;
-        free(lf->hist);
+        hist_give_back(gr, lf->hist);
         lf->hist = NULL;
     }
     gr->tree->n_leaves = gr->n_leaves;
@@ -367,8 +387,7 @@ static aia_status grow_from_root(grower *gr, aia_error *err)
 {
     const gbdt_grow_args *a = gr->a;
     leaf *root = &gr->leaves[0];
-    *root = (leaf){.end = a->n_rows, .n = (int64_t)a->n_rows, .hist = hist_alloc(gr), .parent = -1};
-    if (!root->hist) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory for histograms");
+    *root = (leaf){.end = a->n_rows, .n = (int64_t)a->n_rows, .hist = hist_take(gr), .parent = -1};
     for (size_t i = 0; i < a->n_rows; i++) {
         root->g += a->g[a->rows[i]];
         root->h += a->h[a->rows[i]];
@@ -387,15 +406,17 @@ static aia_status grow_from_root(grower *gr, aia_error *err)
 aia_status gbdt_grow_tree(const gbdt_grow_args *a, aia_tree *tree, size_t *leaf_range, aia_error *err)
 {
     int max_leaves = a->params->max_leaves;
-    grower gr = {a, tree, calloc((size_t)max_leaves, sizeof(leaf)), 0, malloc(a->n_rows * sizeof(uint32_t))};
+    grower gr = {a, tree, calloc((size_t)max_leaves, sizeof(leaf)), 0, malloc(a->n_rows * sizeof(uint32_t)),
+                 malloc((size_t)max_leaves * sizeof(hist_bin *)), max_leaves};
     aia_status st = AIA_OK;
-    if (!gr.leaves || !gr.scratch || tree_alloc(tree, max_leaves) != AIA_OK)
+    if (!gr.leaves || !gr.scratch || !gr.free_hist || tree_alloc(tree, max_leaves) != AIA_OK)
         st = aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory growing a tree of %d leaves", max_leaves);
+    if (gr.free_hist) memcpy(gr.free_hist, a->hist_pool, (size_t)max_leaves * sizeof(hist_bin *));
     if (st == AIA_OK) st = grow_from_root(&gr, err);
     if (st == AIA_OK) finish_leaves(&gr, leaf_range);
-    for (int i = 0; gr.leaves && i < gr.n_leaves; i++) free(gr.leaves[i].hist);
     free(gr.leaves);
     free(gr.scratch);
+    free(gr.free_hist);
     if (st != AIA_OK) gbdt_tree_free(tree);
     return st;
 }

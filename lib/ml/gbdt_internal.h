@@ -67,6 +67,10 @@ typedef struct gbdt_grow_args {
     const int *features;
     int n_feat;
     aia_team *team; /* NULL: one thread */
+    /* max_leaves histogram buffers of n_features * GBDT_HIST_BINS bins,
+     * owned by the caller and reused from tree to tree: allocating (and
+     * zeroing) them per leaf cost more than building them on small data. */
+    hist_bin **hist_pool;
 } gbdt_grow_args;
 
 /* Grows one tree into `tree`. On return leaf l owns rows[leaf_range[2 l] ..

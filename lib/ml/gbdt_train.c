@@ -156,6 +156,7 @@ typedef struct trainer {
     aia_tree *trees;     /* n_rounds * k_out */
     int n_trees;
     aia_team *team;      /* NULL with one thread */
+    hist_bin **hist_pool;/* max_leaves histogram buffers, reused by every tree */
 } trainer;
 
 static void trainer_free(trainer *t)
@@ -172,6 +173,21 @@ static void trainer_free(trainer *t)
     for (int i = 0; t->trees && i < t->n_trees; i++) gbdt_tree_free(&t->trees[i]);
     free(t->trees);
     aia_team_destroy(t->team);
+    for (int i = 0; t->hist_pool && i < t->p->max_leaves; i++) free(t->hist_pool[i]);
+    free(t->hist_pool);
+}
+
+/* One histogram buffer per possible leaf: a tree never holds more. */
+static aia_status alloc_hist_pool(trainer *t, aia_error *err)
+{
+    size_t bins = t->train.n_features * GBDT_HIST_BINS;
+    t->hist_pool = calloc((size_t)t->p->max_leaves, sizeof *t->hist_pool);
+    for (int i = 0; t->hist_pool && i < t->p->max_leaves; i++)
+        if (!(t->hist_pool[i] = malloc(bins * sizeof(hist_bin))))
+            return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory for %d histograms of %zu bins",
+                                 t->p->max_leaves, bins);
+    if (!t->hist_pool) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory for histograms");
+    return AIA_OK;
 }
 
 static aia_status trainer_init(trainer *t, const aia_gbdt_data *train, const aia_gbdt_data *valid, aia_error *err)
@@ -196,7 +212,7 @@ static aia_status trainer_init(trainer *t, const aia_gbdt_data *train, const aia
     if (!t->score || (valid && !t->valid_score) || !t->g || !t->h || !t->rows || !t->leaf_range || !t->features ||
         !t->trees)
         return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory for training on %zu rows", n);
-    return AIA_OK;
+    return alloc_hist_pool(t, err);
 }
 
 static void fill_scores(double *score, const double *init, int k_out, size_t n)
@@ -263,7 +279,7 @@ static aia_status boost_round(trainer *t, int round, aia_error *err)
     for (int k = 0; k < t->k_out; k++) {
         int nf = sample_features(t, round, k);
         gbdt_grow_args a = {t->p, &t->train, t->g + (size_t)k * n, t->h + (size_t)k * n, t->rows, m,
-                            t->features, nf, t->team};
+                            t->features, nf, t->team, t->hist_pool};
         aia_tree *tree = &t->trees[t->n_trees];
         if (gbdt_grow_tree(&a, tree, t->leaf_range, err) != AIA_OK) return err->code;
         t->n_trees++;
