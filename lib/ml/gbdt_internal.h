@@ -47,6 +47,15 @@ typedef struct gbdt_binned {
     aia_bin_mapper *mappers; /* n_features */
 } gbdt_binned;
 
+/* Codes x into *out with `mappers`, or learns the mappers from x first
+ * when it is NULL (categorical[f] non-zero: feature f holds category codes
+ * 0..254, checked). Errors name the feature and the row. */
+aia_status gbdt_bin_matrix(const aia_matrix *x, const uint8_t *categorical, int max_bins, aia_bin_mapper *mappers,
+                           gbdt_binned *out, aia_error *err);
+
+/* Frees the codes, and the mappers when own_mappers. */
+void gbdt_binned_free(gbdt_binned *b, int own_mappers);
+
 /* Per-bin gradient statistics of one feature. */
 typedef struct hist_bin {
     double g, h;

@@ -8,7 +8,6 @@
 #include "lib/ml/gbdt_objective.h"
 
 #define MAX_CLASSES 256
-#define BIN_SAMPLE_ROWS 200000 /* rows used to find bin boundaries, as LightGBM's bin_construct_sample_cnt */
 
 void aia_gbdt_params_default(aia_gbdt_params *p)
 {
@@ -81,66 +80,9 @@ static aia_status check_data(const aia_gbdt_params *p, const aia_gbdt_data *d, c
     return AIA_OK;
 }
 
-static void binned_free(gbdt_binned *b, int own_mappers)
-{
-    if (own_mappers && b->mappers)
-        for (size_t f = 0; f < b->n_features; f++) aia_bin_mapper_free(&b->mappers[f]);
-    if (own_mappers) free(b->mappers);
-    free(b->codes);
-    memset(b, 0, sizeof *b);
-}
 
-/* Checks a categorical column's codes and returns how many categories it
- * has (largest code + 1). */
-static aia_status category_count(const double *v, size_t n, size_t f, int *count, aia_error *err)
-{
-    double mx = -1;
-    for (size_t i = 0; i < n; i++) {
-        if (isnan(v[i])) continue;
-        if (v[i] < 0 || v[i] >= AIA_MAX_VALUE_BINS || v[i] != floor(v[i]))
-            return aia_error_set(err, AIA_INVALID_ARGUMENT,
-                                 "feature %zu is categorical but row %zu holds %g, not a code from 0 to %d", f, i, v[i],
-                                 AIA_MAX_VALUE_BINS - 1);
-        if (v[i] > mx) mx = v[i];
-    }
-    *count = (int)mx + 1 > 0 ? (int)mx + 1 : 1;
-    return AIA_OK;
-}
 
-static aia_status learn_mapper(const aia_matrix *x, size_t f, int categorical, int max_bins, aia_bin_mapper *m,
-                               aia_error *err)
-{
-    if (!categorical) {
-        if (aia_bin_mapper_build(x->col[f], x->n_rows, max_bins, BIN_SAMPLE_ROWS, m, err) == AIA_OK) return AIA_OK;
-        aia_error_prefix(err, "feature %zu", f);
-        return err->code;
-    }
-    int count = 0;
-    if (category_count(x->col[f], x->n_rows, f, &count, err) != AIA_OK) return err->code;
-    return aia_bin_mapper_categorical(count, m, err);
-}
 
-/* Bins x with `mappers`, or learns the mappers from x first when it is NULL. */
-static aia_status bin_matrix(const aia_matrix *x, const uint8_t *categorical, int max_bins, aia_bin_mapper *mappers,
-                             gbdt_binned *out, aia_error *err)
-{
-    *out = (gbdt_binned){x->n_rows, x->n_cols, malloc(x->n_rows * x->n_cols), mappers};
-    int learn = mappers == NULL;
-    if (learn) out->mappers = calloc(x->n_cols, sizeof *out->mappers);
-    if (!out->codes || !out->mappers) {
-        binned_free(out, learn);
-        return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory binning %zu x %zu values", x->n_rows, x->n_cols);
-    }
-    for (size_t f = 0; f < x->n_cols; f++) {
-        if (learn && learn_mapper(x, f, categorical && categorical[f], max_bins, &out->mappers[f], err) != AIA_OK) {
-            binned_free(out, 1);
-            return err->code;
-        }
-        const aia_bin_mapper *m = &out->mappers[f];
-        for (size_t i = 0; i < x->n_rows; i++) out->codes[i * x->n_cols + f] = aia_bin_of(m, x->col[f][i]);
-    }
-    return AIA_OK;
-}
 
 /* Everything one training run holds. */
 typedef struct trainer {
@@ -161,8 +103,8 @@ typedef struct trainer {
 
 static void trainer_free(trainer *t)
 {
-    binned_free(&t->train, 1);
-    binned_free(&t->valid, 0);
+    gbdt_binned_free(&t->train, 1);
+    gbdt_binned_free(&t->valid, 0);
     free(t->score);
     free(t->valid_score);
     free(t->g);
@@ -196,8 +138,8 @@ static aia_status trainer_init(trainer *t, const aia_gbdt_data *train, const aia
     size_t n = train->x.n_rows, k = (size_t)t->k_out;
     int threads = p->threads ? p->threads : aia_cpu_count();
     if (threads > 1 && aia_team_create(threads, &t->team, err) != AIA_OK) return err->code;
-    if (bin_matrix(&train->x, train->categorical, p->max_bins, NULL, &t->train, err) != AIA_OK) return err->code;
-    if (valid && bin_matrix(&valid->x, train->categorical, p->max_bins, t->train.mappers, &t->valid, err) != AIA_OK)
+    if (gbdt_bin_matrix(&train->x, train->categorical, p->max_bins, NULL, &t->train, err) != AIA_OK) return err->code;
+    if (valid && gbdt_bin_matrix(&valid->x, train->categorical, p->max_bins, t->train.mappers, &t->valid, err) != AIA_OK)
         return err->code;
     t->y_train = train->y;
     t->y_valid = valid ? valid->y : NULL;
