@@ -51,9 +51,11 @@
  * positive sum; NULL means all 1).
  *
  * Determinism: no randomness; the same data and parameters give the same
- * model bit for bit (every sum runs in a fixed order on one thread: the
- * passes are O(n * p) per iteration and memory-bound at the sizes these
- * models see, so the fork-join team would not pay).
+ * model bit for bit, whatever the thread count. Logistic regression splits
+ * each objective evaluation over fixed blocks of 4096 rows, shared among
+ * the threads of a fork-join team (lib/base/team.h) and summed in block
+ * order. Ridge runs on one thread: its one pass over the data builds a
+ * p x p system and costs about what a single logistic iteration does.
  *
  * Ownership: the train functions and aia_linear_from_coef() return a model
  * the caller frees with aia_linear_free(); nothing of the inputs is
@@ -79,10 +81,11 @@ typedef struct aia_logistic_params {
     double C;       /* inverse regularisation strength, > 0 and finite; default 1 */
     double tol;     /* gradient tolerance (see above), >= 0 and finite; default 1e-4 */
     int max_iter;   /* L-BFGS iterations, >= 1; default 100 */
+    int threads;    /* >= 0; 0: the CPUs this process may use. The model does not depend on it */
 } aia_logistic_params;
 
-/* scikit-learn's defaults (C = 1, tol = 1e-4, max_iter = 100); n_classes
- * left at 0, for the caller to set. */
+/* scikit-learn's defaults (C = 1, tol = 1e-4, max_iter = 100), threads 0;
+ * n_classes left at 0, for the caller to set. */
 void aia_logistic_params_default(aia_logistic_params *p);
 
 typedef struct aia_ridge_params {

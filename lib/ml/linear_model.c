@@ -18,6 +18,7 @@ void aia_logistic_params_default(aia_logistic_params *p)
     p->C = 1.0;
     p->tol = 1e-4;
     p->max_iter = 100;
+    p->threads = 0;
 }
 
 void aia_ridge_params_default(aia_ridge_params *p)

@@ -116,6 +116,9 @@ static void logistic_bad_parameters(void **state)
     p = logistic_params(2);
     p.max_iter = 0;
     expect_logistic_error(&p, &t.data, "max_iter is 0", NULL);
+    p = logistic_params(2);
+    p.threads = -1;
+    expect_logistic_error(&p, &t.data, "threads is -1", NULL);
     expect_logistic_error(NULL, &t.data, "params is NULL", NULL);
     p = logistic_params(2);
     expect_logistic_error(&p, NULL, "data is NULL", NULL);
@@ -404,6 +407,45 @@ static void logistic_deterministic(void **state)
     aia_linear_free(b);
 }
 
+/* Rows span several 4096-row blocks: 1, 2 and 3 threads give the same
+ * model bit for bit, as does the one-thread run with no team. */
+static void logistic_same_model_for_any_thread_count(void **state)
+{
+    enum { N = 10000, P = 3 };
+    double *v = malloc(P * N * sizeof *v), *y = malloc(N * sizeof *y);
+    assert_non_null(v);
+    assert_non_null(y);
+    aia_rng rng;
+    aia_rng_seed(&rng, 17);
+    const double *cols[P];
+    for (size_t j = 0; j < P; j++) cols[j] = v + j * N;
+    for (size_t i = 0; i < N; i++) {
+        double score = aia_rng_normal(&rng);
+        for (size_t j = 0; j < P; j++) {
+            v[j * N + i] = aia_rng_normal(&rng);
+            score += (double)(j + 1) * v[j * N + i];
+        }
+        y[i] = score < -1.0 ? 0.0 : score < 1.0 ? 1.0 : 2.0;
+    }
+    aia_linear_data d = {.x = {N, P, cols}, .y = y, .weight = NULL};
+    aia_linear_model *models[4];
+    for (int threads = 0; threads < 4; threads++) {
+        aia_logistic_params p = logistic_params(3);
+        p.threads = threads == 0 ? 1 : threads;
+        p.tol = 1e-8;
+        aia_error err;
+        if (aia_logistic_train(&p, &d, NULL, NULL, &models[threads], &err) != AIA_OK) fail_msg("%s", err.message);
+    }
+    for (int t2 = 1; t2 < 4; t2++) {
+        assert_memory_equal(aia_linear_coef(models[0]), aia_linear_coef(models[t2]), 3 * P * sizeof(double));
+        assert_memory_equal(aia_linear_intercept(models[0]), aia_linear_intercept(models[t2]), 3 * sizeof(double));
+    }
+    assert_true(aia_linear_fit_info_of(models[0]).converged);
+    for (int m = 0; m < 4; m++) aia_linear_free(models[m]);
+    free(v);
+    free(y);
+}
+
 /* Weight 2 on a row is the row repeated, for both models. */
 static void weights_equal_repeated_rows(void **state)
 {
@@ -506,6 +548,7 @@ int main(void)
         cmocka_unit_test(logistic_separable_large_c),
         cmocka_unit_test(logistic_multinomial_shape),
         cmocka_unit_test(logistic_deterministic),
+        cmocka_unit_test(logistic_same_model_for_any_thread_count),
         cmocka_unit_test(weights_equal_repeated_rows),
         cmocka_unit_test(ridge_constant_column_and_single_row),
         cmocka_unit_test(ols_duplicate_column_shares_weight),
