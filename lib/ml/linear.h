@@ -103,8 +103,10 @@ typedef struct aia_linear_data {
 
 /* How training went. */
 typedef struct aia_linear_fit_info {
-    int converged;    /* logistic: a stopping rule was met before max_iter (1) or not (0);
-                         ridge: always 1 */
+    int converged;    /* logistic: 1 when the gradient or the decrease rule was met; 0 when
+                         max_iter was reached, the callback stopped training, or no step
+                         along the gradient lowered the objective (it is flat to rounding
+                         there; SciPy's ABNORMAL_TERMINATION_IN_LNSRCH). Ridge: always 1 */
     int stopped;      /* logistic: the progress callback asked to stop */
     int n_iter;       /* logistic: L-BFGS iterations done; ridge: 0 */
     double loss;      /* logistic: the final scaled objective (see above); ridge: the

@@ -509,6 +509,35 @@ static void ols_duplicate_column_shares_weight(void **state)
     aia_linear_free(m);
 }
 
+/* More features than rows: least squares has many exact fits; ours is the
+ * minimum-norm one through the jitter, so it reproduces the training
+ * targets and reports rank n - 1 (centring takes one). A huge alpha sends
+ * the coefficients to 0 and the intercept to the weighted mean target. */
+static void ridge_wide_and_heavily_penalised(void **state)
+{
+    toy_make(&t, 3, 4, 0, 18);
+    aia_linear_model *m = train_ridge(&t, 0.0);
+    assert_int_equal(aia_linear_fit_info_of(m).rank, 2);
+    double fit[3];
+    assert_int_equal(aia_linear_predict_batch(m, &t.data.x, 0, fit, NULL), AIA_OK);
+    for (size_t i = 0; i < 3; i++) assert_true(fabs(fit[i] - t.y[i]) < 1e-6 * (1.0 + fabs(t.y[i])));
+    assert_true(aia_linear_fit_info_of(m).loss < 1e-10);
+    aia_linear_free(m);
+
+    toy_make(&t, 100, 2, 0, 19);
+    toy_bind(&t, 1);
+    double sum_wy = 0.0, sum_w = 0.0;
+    for (size_t i = 0; i < t.n; i++) {
+        t.w[i] = 1.0 + (double)(i % 3);
+        sum_wy += t.w[i] * t.y[i];
+        sum_w += t.w[i];
+    }
+    m = train_ridge(&t, 1e12);
+    for (size_t j = 0; j < 2; j++) assert_true(fabs(aia_linear_coef(m)[j]) < 1e-6);
+    assert_true(fabs(aia_linear_intercept(m)[0] - sum_wy / sum_w) < 1e-6);
+    aia_linear_free(m);
+}
+
 /* Logits far beyond exp()'s range: probabilities 0 and 1, never NaN. */
 static void extreme_logits_stay_finite(void **state)
 {
@@ -552,6 +581,7 @@ int main(void)
         cmocka_unit_test(weights_equal_repeated_rows),
         cmocka_unit_test(ridge_constant_column_and_single_row),
         cmocka_unit_test(ols_duplicate_column_shares_weight),
+        cmocka_unit_test(ridge_wide_and_heavily_penalised),
         cmocka_unit_test(extreme_logits_stay_finite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
