@@ -224,13 +224,14 @@ typedef enum aia_preprocess_kind {
 typedef struct aia_preprocess_column {
     const char *name;
     aia_preprocess_kind kind;
-    aia_preprocess_impute impute;  /* NUMERIC, BOOLEAN; else DEFAULT */
-    double fill;                   /* value put in missing cells before scaling */
-    int standardize;
-    double mean, scale;            /* output = (x - mean) / scale */
-    int missing_indicator;
-    size_t n_categories;
-    const char *const *categories;
+    aia_preprocess_impute impute;  /* NUMERIC, BOOLEAN; DEFAULT for categorical */
+    double fill;                   /* put in missing cells before scaling; NaN for
+                                      NONE and for categorical inputs (unused) */
+    int standardize;               /* NUMERIC only */
+    double mean, scale;            /* output = (x - mean) / scale; 0 and 1 when off */
+    int missing_indicator;         /* ONE_HOT only */
+    size_t n_categories;           /* categorical kinds; 0 otherwise */
+    const char *const *categories; /* sorted; category k is output code k */
 } aia_preprocess_column;
 
 size_t aia_preprocess_n_inputs(const aia_preprocess *p);
