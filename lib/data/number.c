@@ -101,27 +101,28 @@ static int round_to_double(long double x, double *out)
 }
 #endif
 
-aia_number_result aia_number_parse(const char *s, size_t n, double *out)
+/* The decimal m * 10^exp10 read from the text (exact while !too_many). */
+typedef struct decimal {
+    uint64_t m;         /* significant digits, at most 19 of them */
+    long exp10;
+    int n_sig;          /* digits in m, leading zeros excluded */
+    int too_many;       /* a digit did not fit in m: only strtod is exact */
+    int n_digits;       /* mantissa digits seen, zeros included */
+} decimal;
+
+/* Reads digits with at most one '.', from s[*at] on. */
+static void scan_mantissa(const char *s, size_t n, size_t *at, decimal *d)
 {
-    size_t i = 0;
-    int negative = 0;
-    if (i < n && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
-
-    uint64_t m = 0;     /* significant digits, at most 19 of them */
-    int n_sig = 0;      /* digits in m, leading zeros excluded */
-    int too_many = 0;   /* a non-zero digit did not fit in m */
-    long exp10 = 0;     /* value = m * 10^exp10 (while !too_many) */
-    int n_digits = 0;   /* mantissa digits seen, zeros included */
-
-    int frac = 0;       /* 1 once past the decimal point */
+    size_t i = *at;
+    int frac = 0; /* 1 once past the decimal point */
     for (;;) {
         uint64_t eight;
         /* Eight digits at a time once the leading zeros are behind us. */
-        if (m && n_sig <= 11 && n - i >= 8 && eight_digits(s + i, &eight)) {
-            m = m * 100000000 + eight;
-            n_sig += 8;
-            n_digits += 8;
-            exp10 -= frac ? 8 : 0;
+        if (d->m && d->n_sig <= 11 && n - i >= 8 && eight_digits(s + i, &eight)) {
+            d->m = d->m * 100000000 + eight;
+            d->n_sig += 8;
+            d->n_digits += 8;
+            d->exp10 -= frac ? 8 : 0;
             i += 8;
             continue;
         }
@@ -131,53 +132,78 @@ aia_number_result aia_number_parse(const char *s, size_t n, double *out)
             continue;
         }
         if (i >= n || s[i] < '0' || s[i] > '9') break;
-        unsigned d = (unsigned)(s[i++] - '0');
-        n_digits++;
-        if (n_sig < 19) {
-            if (m || d) { m = m * 10 + d; n_sig++; }
-            exp10 -= frac;
+        unsigned digit = (unsigned)(s[i++] - '0');
+        d->n_digits++;
+        if (d->n_sig < 19) {
+            if (d->m || digit) {
+                d->m = d->m * 10 + digit;
+                d->n_sig++;
+            }
+            d->exp10 -= frac;
         } else {
-            too_many = 1;
+            d->too_many = 1;
         }
     }
-    if (n_digits == 0) return AIA_NUMBER_SYNTAX;
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        int exp_negative = 0;
-        if (i < n && (s[i] == '+' || s[i] == '-')) exp_negative = s[i++] == '-';
-        if (i >= n || s[i] < '0' || s[i] > '9') return AIA_NUMBER_SYNTAX;
-        long e = 0;
-        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
-            if (e < 100000) e = e * 10 + (s[i] - '0'); /* far past any double */
-        }
-        exp10 += exp_negative ? -e : e;
-    }
-    if (i != n) return AIA_NUMBER_SYNTAX;
+    *at = i;
+}
 
-    if (m == 0 && !too_many) {
-        *out = negative ? -0.0 : 0.0;
-        return AIA_NUMBER_OK;
+/* Reads "e[+-]digits" when present; returns 0, or -1 for an 'e' without
+ * digits. */
+static int scan_exponent(const char *s, size_t n, size_t *at, decimal *d)
+{
+    size_t i = *at;
+    if (i >= n || (s[i] != 'e' && s[i] != 'E')) return 0;
+    i++;
+    int negative = 0;
+    if (i < n && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
+    if (i >= n || s[i] < '0' || s[i] > '9') return -1;
+    long e = 0;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+        if (e < 100000) e = e * 10 + (s[i] - '0'); /* far past any double either way */
+    }
+    d->exp10 += negative ? -e : e;
+    *at = i;
+    return 0;
+}
+
+/* The correctly rounded value of d without strtod, or 0 when that cannot
+ * be guaranteed here. */
+static int fast_value(const decimal *d, double *v)
+{
+    if (d->too_many) return 0;
+    if (d->m == 0) {
+        *v = 0.0;
+        return 1;
     }
 #if FLT_EVAL_METHOD == 0
     /* Clinger's fast path: m and 10^|e| are exact doubles, so one IEEE
      * multiplication or division rounds correctly. */
-    if (!too_many && m <= ((uint64_t)1 << 53) && exp10 >= -22 && exp10 <= 22) {
-        double v = (double)m;
-        v = exp10 < 0 ? v / k_pow10_double[-exp10] : v * k_pow10_double[exp10];
-        *out = negative ? -v : v;
-        return AIA_NUMBER_OK;
+    if (d->m <= ((uint64_t)1 << 53) && d->exp10 >= -22 && d->exp10 <= 22) {
+        double x = (double)d->m;
+        *v = d->exp10 < 0 ? x / k_pow10_double[-d->exp10] : x * k_pow10_double[d->exp10];
+        return 1;
     }
 #endif
 #if AIA_NUMBER_FAST_PATH
-    if (!too_many && exp10 >= -27 && exp10 <= 27) {
-        long double x = (long double)m;
-        x = exp10 < 0 ? x / k_pow10[-exp10] : x * k_pow10[exp10];
-        double v;
-        if (round_to_double(x, &v)) {
-            *out = negative ? -v : v;
-            return AIA_NUMBER_OK;
-        }
+    if (d->exp10 >= -27 && d->exp10 <= 27) {
+        long double x = (long double)d->m;
+        x = d->exp10 < 0 ? x / k_pow10[-d->exp10] : x * k_pow10[d->exp10];
+        return round_to_double(x, v);
     }
 #endif
-    return slow_parse(s, n, out);
+    return 0;
+}
+
+aia_number_result aia_number_parse(const char *s, size_t n, double *out)
+{
+    size_t i = 0;
+    int negative = 0;
+    if (i < n && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
+    decimal d = {0, 0, 0, 0, 0};
+    scan_mantissa(s, n, &i, &d);
+    if (d.n_digits == 0 || scan_exponent(s, n, &i, &d) != 0 || i != n) return AIA_NUMBER_SYNTAX;
+    double v;
+    if (!fast_value(&d, &v)) return slow_parse(s, n, out);
+    *out = negative ? -v : v;
+    return AIA_NUMBER_OK;
 }

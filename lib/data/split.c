@@ -193,6 +193,29 @@ static int augment(rounding *r, size_t c0)
     return -1;
 }
 
+/* Gives class c one of its leftover rows: greedily to its preferred part
+ * that still lacks rows and may take an extra one, else by augmenting. */
+static void place_one(rounding *r, size_t c)
+{
+    int order[N_PARTS];
+    preference(r, c, order);
+    for (int i = 0; i < N_PARTS; i++) {
+        int p = order[i];
+        if (r->deficit[p] > 0 && may_add(r, c, p)) {
+            r->deficit[p]--;
+            r->extra[c * N_PARTS + p] = 1;
+            r->take[c * N_PARTS + p]++;
+            return;
+        }
+    }
+    if (augment(r, c) == 0) return;
+    /* Unreachable by the theorem above; keep the part sizes exact anyway. */
+    int p = 0;
+    while (r->deficit[p] == 0) p++;
+    r->deficit[p]--;
+    r->take[c * N_PARTS + p]++;
+}
+
 /* How many rows of each class go to each part: take[c * N_PARTS + p].
  * Returns -1 when out of memory. */
 static int allocate_classes(const groups *g, size_t n, const size_t sizes[N_PARTS], size_t *take)
@@ -220,26 +243,7 @@ static int allocate_classes(const groups *g, size_t n, const size_t sizes[N_PART
     for (size_t c = 0; ok && c < nc; c++) {
         size_t n_c = g->start[c + 1] - g->start[c];
         size_t left = n_c - take[c * N_PARTS] - take[c * N_PARTS + 1] - take[c * N_PARTS + 2];
-        for (; left > 0; left--) {
-            int order[N_PARTS], placed = 0;
-            preference(&r, c, order);
-            for (int i = 0; i < N_PARTS && !placed; i++) {
-                int p = order[i];
-                if (r.deficit[p] > 0 && may_add(&r, c, p)) {
-                    r.deficit[p]--;
-                    r.extra[c * N_PARTS + p] = 1;
-                    take[c * N_PARTS + p]++;
-                    placed = 1;
-                }
-            }
-            if (!placed && augment(&r, c) != 0) {
-                /* Unreachable by the theorem; keep the sizes exact anyway. */
-                int p = 0;
-                while (r.deficit[p] == 0) p++;
-                r.deficit[p]--;
-                take[c * N_PARTS + p]++;
-            }
-        }
+        for (; left > 0; left--) place_one(&r, c);
     }
     free(r.remainder);
     free(r.extra);
