@@ -112,6 +112,23 @@ static void crlf_bom_and_no_final_newline(void **state)
     aia_frame_free(f);
 }
 
+static void quoted_fields_at_line_and_input_ends(void **state)
+{
+    (void)state;
+    aia_frame *f = read_ok("a,b\r\n\"x\",\"y\"\r\n\"z\",\"\"\"w\"\"\"");
+    assert_int_equal(aia_frame_n_rows(f), 2);
+    const aia_column *a = col(f, 0), *b = col(f, 1);
+    assert_string_equal(a->dictionary[a->codes[0]], "x");
+    assert_string_equal(b->dictionary[b->codes[0]], "y");
+    assert_string_equal(a->dictionary[a->codes[1]], "z");
+    assert_string_equal(b->dictionary[b->codes[1]], "\"w\"");
+    aia_frame_free(f);
+    /* A trailing delimiter means one more (empty, so missing) field. */
+    f = read_ok("a,b\n1,\n");
+    assert_true(aia_frame_is_missing(f, 1, 0));
+    aia_frame_free(f);
+}
+
 static void empty_lines_are_skipped(void **state)
 {
     (void)state;
@@ -579,6 +596,7 @@ int main(void)
         cmocka_unit_test(numeric_columns),
         cmocka_unit_test(rfc4180_quoting),
         cmocka_unit_test(crlf_bom_and_no_final_newline),
+        cmocka_unit_test(quoted_fields_at_line_and_input_ends),
         cmocka_unit_test(empty_lines_are_skipped),
         cmocka_unit_test(delimiter_detection),
         cmocka_unit_test(explicit_delimiter_overrides),
