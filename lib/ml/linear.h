@@ -132,7 +132,9 @@ typedef int (*aia_linear_progress_fn)(void *arg, int iter, double loss, double g
  * infinite feature value, a label that is not a class index in
  * [0, n_classes), a class with no row ("only one class" when a single
  * class is present), a weight that is negative or not finite, weights
- * summing to 0; RESOURCE_EXHAUSTED when memory runs out. */
+ * summing to 0, finite values so large that the fit overflows double
+ * arithmetic (the message names the largest value's feature and asks for
+ * standardisation); RESOURCE_EXHAUSTED when memory runs out. */
 aia_status aia_logistic_train(const aia_logistic_params *params, const aia_linear_data *data,
                               aia_linear_progress_fn progress, void *progress_arg,
                               aia_linear_model **out, aia_error *err);

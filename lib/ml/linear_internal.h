@@ -35,4 +35,13 @@ aia_status linear_check_finite(const aia_matrix *x, const char *who, aia_error *
 /* Sum of the sample weights (n_rows when weight is NULL). */
 double linear_weight_sum(const aia_linear_data *data);
 
+/* INVALID_ARGUMENT blaming the scale of the data (the largest |value| and
+ * its feature): finite inputs overflowed double arithmetic. */
+aia_status linear_scale_error(const aia_linear_data *data, const char *who, aia_error *err);
+
+/* AIA_OK when every coefficient and intercept of m is finite; else
+ * linear_scale_error(). */
+aia_status linear_check_solution(const aia_linear_model *m, const aia_linear_data *data, const char *who,
+                                 aia_error *err);
+
 #endif

@@ -35,11 +35,14 @@ static double dot(const double *a, const double *b, size_t n)
     return sum;
 }
 
+/* max |a_i|, NaN when any a_i is NaN (so a broken gradient is seen). */
 static double max_abs(const double *a, size_t n)
 {
     double top = 0.0;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(a[i])) return a[i];
         if (fabs(a[i]) > top) top = fabs(a[i]);
+    }
     return top;
 }
 

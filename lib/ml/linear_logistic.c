@@ -305,6 +305,12 @@ aia_status aia_logistic_train(const aia_logistic_params *params, const aia_linea
         goto done;
     }
     store_solution(m, sc.theta);
+    /* A non-finite objective or gradient at the end means the data's scale
+     * overflowed (the start point alone can do it): say so rather than
+     * return the start point as a model. */
+    s = isfinite(res.f) && isfinite(res.grad_max) ? linear_check_solution(m, data, WHO, err)
+                                                  : linear_scale_error(data, WHO, err);
+    if (s != AIA_OK) goto done;
     m->info = (aia_linear_fit_info){.converged = res.converged, .stopped = res.stopped, .n_iter = res.n_iter,
                                     .loss = res.f, .grad_max = res.grad_max, .rank = p};
     *out = m;

@@ -107,6 +107,31 @@ double linear_weight_sum(const aia_linear_data *data)
     return sum;
 }
 
+aia_status linear_check_solution(const aia_linear_model *m, const aia_linear_data *data, const char *who,
+                                 aia_error *err)
+{
+    size_t n_coef = (size_t)m->n_outputs * m->n_features;
+    int finite = 1;
+    for (size_t c = 0; c < n_coef; c++) finite &= isfinite(m->coef[c]) != 0;
+    for (int k = 0; k < m->n_outputs; k++) finite &= isfinite(m->intercept[k]) != 0;
+    return finite ? AIA_OK : linear_scale_error(data, who, err);
+}
+
+aia_status linear_scale_error(const aia_linear_data *data, const char *who, aia_error *err)
+{
+    double top = 0.0;
+    size_t top_j = 0;
+    for (size_t j = 0; j < data->x.n_cols; j++)
+        for (size_t i = 0; i < data->x.n_rows; i++)
+            if (fabs(data->x.col[j][i]) > top) {
+                top = fabs(data->x.col[j][i]);
+                top_j = j;
+            }
+    return aia_error_set(err, AIA_INVALID_ARGUMENT,
+                         "%s: the fit overflowed double arithmetic (largest |value| %g, in feature %zu); "
+                         "standardise the features and targets first", who, top, top_j);
+}
+
 aia_status aia_linear_from_coef(aia_linear_kind kind, int n_classes, size_t n_features, const double *coef,
                                 const double *intercept, aia_linear_model **out, aia_error *err)
 {

@@ -179,6 +179,8 @@ aia_status aia_ridge_train(const aia_ridge_params *params, const aia_linear_data
     double intercept = y_mean;
     for (size_t j = 0; j < p; j++) intercept -= mean[j] * m->coef[j];
     m->intercept[0] = intercept;
+    s = linear_check_solution(m, data, WHO, err);
+    if (s != AIA_OK) goto done;
     m->info = (aia_linear_fit_info){.converged = 1, .rank = rank};
     m->info.loss = training_mse(m, data, sum_w);
     *out = m;

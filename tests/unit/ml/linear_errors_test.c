@@ -286,6 +286,21 @@ static void from_coef_bad_input(void **state)
     assert_null(m);
 }
 
+/* Finite values too large for double arithmetic (squares overflow): an
+ * error that says so, never a model full of NaN. */
+static void overflowing_scale_is_an_error(void **state)
+{
+    toy_make(&t, 50, 2, 0, 20);
+    for (size_t i = 0; i < t.n; i++) t.v[1][i] *= 1e200;
+    aia_ridge_params rp = {.alpha = 1.0};
+    expect_ridge_error(&rp, &t.data, "overflowed", "feature 1");
+    /* Every row pushes the gradient the same way: its sum overflows. */
+    toy_make(&t, 50, 2, 2, 20);
+    for (size_t i = 0; i < t.n; i++) t.v[0][i] = t.y[i] == 1.0 ? 1.5e308 : -1.5e308;
+    aia_logistic_params lp = logistic_params(2);
+    expect_logistic_error(&lp, &t.data, "overflowed", "feature 0");
+}
+
 /* max_iter too small: a model, flagged as not converged, not an error. */
 static void logistic_non_convergence_is_a_flag(void **state)
 {
@@ -572,6 +587,7 @@ int main(void)
         cmocka_unit_test(ridge_bad_input),
         cmocka_unit_test(predict_batch_bad_input),
         cmocka_unit_test(from_coef_bad_input),
+        cmocka_unit_test(overflowing_scale_is_an_error),
         cmocka_unit_test(logistic_non_convergence_is_a_flag),
         cmocka_unit_test(logistic_progress_and_cancel),
         cmocka_unit_test(logistic_separable_large_c),
