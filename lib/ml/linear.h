@@ -148,12 +148,14 @@ aia_status aia_ridge_train(const aia_ridge_params *params, const aia_linear_data
 /* A model from known coefficients (the model file's loader): n_outputs =
  * 1 for ridge and binary logistic (n_classes = 2), else n_classes rows of
  * n_features coefficients, row-major, and n_outputs intercepts; both are
- * copied. Fit info: converged = 1, n_iter = 0, rank = n_features.
- * Errors: INVALID_ARGUMENT for a bad kind, n_classes (ignored for ridge),
- * n_features = 0, or a non-finite value (named by its index). */
+ * copied, and so is `info` (training metadata to keep; NULL: converged = 1,
+ * n_iter = 0, rank = n_features). Errors: INVALID_ARGUMENT for a bad kind,
+ * n_classes (ignored for ridge), n_features = 0, or a non-finite value
+ * (named by its index). */
 aia_status aia_linear_from_coef(aia_linear_kind kind, int n_classes, size_t n_features,
                                 const double *coef, const double *intercept,
-                                aia_linear_model **out, aia_error *err);
+                                const aia_linear_fit_info *info, aia_linear_model **out,
+                                aia_error *err);
 
 /* NULL is fine. */
 void aia_linear_free(aia_linear_model *m);

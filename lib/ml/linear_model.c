@@ -133,7 +133,8 @@ aia_status linear_scale_error(const aia_linear_data *data, const char *who, aia_
 }
 
 aia_status aia_linear_from_coef(aia_linear_kind kind, int n_classes, size_t n_features, const double *coef,
-                                const double *intercept, aia_linear_model **out, aia_error *err)
+                                const double *intercept, const aia_linear_fit_info *info, aia_linear_model **out,
+                                aia_error *err)
 {
     if (kind != AIA_LINEAR_LOGISTIC && kind != AIA_LINEAR_RIDGE)
         return aia_error_set(err, AIA_INVALID_ARGUMENT, "linear model: kind %d is neither logistic (1) nor ridge (2)",
@@ -156,6 +157,7 @@ aia_status aia_linear_from_coef(aia_linear_kind kind, int n_classes, size_t n_fe
     if (!m) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "linear model: out of memory");
     for (size_t i = 0; i < n_coef; i++) m->coef[i] = coef[i];
     for (int k = 0; k < n_outputs; k++) m->intercept[k] = intercept[k];
+    if (info) m->info = *info;
     *out = m;
     return AIA_OK;
 }

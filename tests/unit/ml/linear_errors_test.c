@@ -272,16 +272,16 @@ static void from_coef_bad_input(void **state)
     double coef[6] = {1, 2, 3, 4, 5, 6}, icpt[3] = {0, 0, 0};
     aia_linear_model *m = NULL;
     aia_error err;
-    assert_int_equal(aia_linear_from_coef((aia_linear_kind)7, 2, 2, coef, icpt, &m, &err), AIA_INVALID_ARGUMENT);
+    assert_int_equal(aia_linear_from_coef((aia_linear_kind)7, 2, 2, coef, icpt, NULL, &m, &err), AIA_INVALID_ARGUMENT);
     assert_non_null(strstr(err.message, "kind 7"));
-    assert_int_equal(aia_linear_from_coef(AIA_LINEAR_LOGISTIC, 1, 2, coef, icpt, &m, &err), AIA_INVALID_ARGUMENT);
+    assert_int_equal(aia_linear_from_coef(AIA_LINEAR_LOGISTIC, 1, 2, coef, icpt, NULL, &m, &err), AIA_INVALID_ARGUMENT);
     assert_non_null(strstr(err.message, "n_classes is 1"));
-    assert_int_equal(aia_linear_from_coef(AIA_LINEAR_RIDGE, 0, 0, coef, icpt, &m, &err), AIA_INVALID_ARGUMENT);
+    assert_int_equal(aia_linear_from_coef(AIA_LINEAR_RIDGE, 0, 0, coef, icpt, NULL, &m, &err), AIA_INVALID_ARGUMENT);
     coef[5] = NAN;
-    assert_int_equal(aia_linear_from_coef(AIA_LINEAR_LOGISTIC, 3, 2, coef, icpt, &m, &err), AIA_INVALID_ARGUMENT);
+    assert_int_equal(aia_linear_from_coef(AIA_LINEAR_LOGISTIC, 3, 2, coef, icpt, NULL, &m, &err), AIA_INVALID_ARGUMENT);
     assert_non_null(strstr(err.message, "coef[5]"));
     icpt[0] = INFINITY;
-    assert_int_equal(aia_linear_from_coef(AIA_LINEAR_RIDGE, 0, 2, coef, icpt, &m, &err), AIA_INVALID_ARGUMENT);
+    assert_int_equal(aia_linear_from_coef(AIA_LINEAR_RIDGE, 0, 2, coef, icpt, NULL, &m, &err), AIA_INVALID_ARGUMENT);
     assert_non_null(strstr(err.message, "intercept[0]"));
     assert_null(m);
 }
@@ -553,12 +553,33 @@ static void ridge_wide_and_heavily_penalised(void **state)
     aia_linear_free(m);
 }
 
+/* A trained model rebuilt from its accessors (as the model file does)
+ * predicts the same bits and keeps the fit info it is given. */
+static void from_coef_round_trip(void **state)
+{
+    toy_make(&t, 300, 3, 3, 21);
+    aia_linear_model *m = train_logistic(&t, logistic_params(3));
+    aia_linear_fit_info info = aia_linear_fit_info_of(m);
+    aia_linear_model *copy = NULL;
+    assert_int_equal(aia_linear_from_coef(AIA_LINEAR_LOGISTIC, 3, 3, aia_linear_coef(m), aia_linear_intercept(m),
+                                          &info, &copy, NULL),
+                     AIA_OK);
+    double a[3 * MAX_ROWS], b[3 * MAX_ROWS];
+    assert_int_equal(aia_linear_predict_batch(m, &t.data.x, 0, a, NULL), AIA_OK);
+    assert_int_equal(aia_linear_predict_batch(copy, &t.data.x, 0, b, NULL), AIA_OK);
+    assert_memory_equal(a, b, 3 * t.n * sizeof(double));
+    assert_int_equal(aia_linear_fit_info_of(copy).n_iter, info.n_iter);
+    assert_true(aia_linear_fit_info_of(copy).loss == info.loss);
+    aia_linear_free(copy);
+    aia_linear_free(m);
+}
+
 /* Logits far beyond exp()'s range: probabilities 0 and 1, never NaN. */
 static void extreme_logits_stay_finite(void **state)
 {
     double coef[6] = {1e3, 0, -1e3, 0, 0, 0}, icpt[3] = {0, 0, 0}, row[2] = {1e300, 0}, out[3];
     aia_linear_model *m = NULL;
-    assert_int_equal(aia_linear_from_coef(AIA_LINEAR_LOGISTIC, 3, 2, coef, icpt, &m, NULL), AIA_OK);
+    assert_int_equal(aia_linear_from_coef(AIA_LINEAR_LOGISTIC, 3, 2, coef, icpt, NULL, &m, NULL), AIA_OK);
     aia_linear_predict(m, row, out);
     assert_true(out[0] == 1.0 && out[1] == 0.0 && out[2] == 0.0);
     row[0] = 1e308; /* 1e3 x 1e308 overflows: logits +inf, -inf, 0 */
@@ -566,7 +587,7 @@ static void extreme_logits_stay_finite(void **state)
     assert_true(out[0] == 1.0 && out[1] == 0.0 && out[2] == 0.0);
     row[0] = 1e300;
     aia_linear_free(m);
-    assert_int_equal(aia_linear_from_coef(AIA_LINEAR_LOGISTIC, 2, 2, coef, icpt, &m, NULL), AIA_OK);
+    assert_int_equal(aia_linear_from_coef(AIA_LINEAR_LOGISTIC, 2, 2, coef, icpt, NULL, &m, NULL), AIA_OK);
     aia_linear_predict(m, row, out);
     assert_true(out[0] == 1.0);
     row[0] = -1e300;
@@ -598,6 +619,7 @@ int main(void)
         cmocka_unit_test(ridge_constant_column_and_single_row),
         cmocka_unit_test(ols_duplicate_column_shares_weight),
         cmocka_unit_test(ridge_wide_and_heavily_penalised),
+        cmocka_unit_test(from_coef_round_trip),
         cmocka_unit_test(extreme_logits_stay_finite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
