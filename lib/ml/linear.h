@@ -56,8 +56,9 @@
  * model bit for bit, whatever the thread count. Logistic regression splits
  * each objective evaluation over fixed blocks of 4096 rows, shared among
  * the threads of a fork-join team (lib/base/team.h) and summed in block
- * order. Ridge runs on one thread: its one pass over the data builds a
- * p x p system and costs about what a single logistic iteration does.
+ * order. Ridge makes one pass over the data in blocks of 1024 rows,
+ * building the p x p system with each entry owned by one thread and summed
+ * in block order. Small problems run on the calling thread alone.
  *
  * Ownership: the train functions and aia_linear_from_coef() return a model
  * the caller frees with aia_linear_free(); nothing of the inputs is
@@ -92,9 +93,10 @@ void aia_logistic_params_default(aia_logistic_params *p);
 
 typedef struct aia_ridge_params {
     double alpha; /* L2 penalty, >= 0 and finite; 0: ordinary least squares. Default 1 */
+    int threads;  /* >= 0; 0: the CPUs this process may use. The model does not depend on it */
 } aia_ridge_params;
 
-/* scikit-learn's Ridge default (alpha = 1). */
+/* scikit-learn's Ridge default (alpha = 1), threads 0. */
 void aia_ridge_params_default(aia_ridge_params *p);
 
 typedef struct aia_linear_data {

@@ -32,6 +32,14 @@ aia_status linear_check_data(const aia_linear_data *data, const char *who, aia_e
  * and the row; AIA_OK when there is none. */
 aia_status linear_check_finite(const aia_matrix *x, const char *who, aia_error *err);
 
+/* The lower triangle of the (p+1) x (p+1) matrix sum_i w_i z_i z_i', where
+ * z_i is row i of [X | y] minus `mean` (p + 1 values: the features' means,
+ * then the target's), into g (row-major; the upper triangle is not
+ * touched). Blocked and shared by a team of `threads` (0: the CPUs this
+ * process may use; small problems run on the caller alone); the same bits
+ * for any thread count. RESOURCE_EXHAUSTED when memory runs out. */
+aia_status linear_gram(const aia_linear_data *data, const double *mean, int threads, double *g, aia_error *err);
+
 /* Sum of the sample weights (n_rows when weight is NULL). */
 double linear_weight_sum(const aia_linear_data *data);
 

@@ -24,6 +24,7 @@ void aia_logistic_params_default(aia_logistic_params *p)
 void aia_ridge_params_default(aia_ridge_params *p)
 {
     p->alpha = 1.0;
+    p->threads = 0;
 }
 
 aia_linear_model *linear_model_alloc(aia_linear_kind kind, int n_classes, size_t n_features)

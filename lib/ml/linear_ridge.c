@@ -3,9 +3,8 @@
  *
  * Centring the columns and the target on their weighted means removes the
  * intercept from the system, so it is not penalised; the p x p system
- * (Xc' W Xc + alpha I) coef = Xc' W yc is built in one pass per column pair
- * without copying the data (the view may be large), then solved by
- * Cholesky. A column whose values are all equal is centred exactly (its
+ * (Xc' W Xc + alpha I) coef = Xc' W yc comes from one blocked pass over
+ * the data (linear_gram.c), then is solved by Cholesky. A column whose values are all equal is centred exactly (its
  * mean is its value), so its row of the system is exactly zero and its
  * coefficient exactly 0.
  */
@@ -43,21 +42,14 @@ static double weighted_mean(const aia_linear_data *data, const double *v, double
     return constant ? v[0] : sum / sum_w;
 }
 
-/* a (p x p, row-major, lower triangle filled) and b of the centred system. */
-static void normal_equations(const aia_linear_data *data, const double *mean, double y_mean, double *a, double *b)
+/* a (p x p, row-major, lower triangle filled) and b of the centred
+ * system, from the Gram matrix of [X | y] (q = p + 1). */
+static void normal_equations(const double *gram, size_t p, double *a, double *b)
 {
-    size_t n = data->x.n_rows, p = data->x.n_cols;
+    size_t q = p + 1;
     for (size_t j = 0; j < p; j++) {
-        const double *cj = data->x.col[j];
-        for (size_t l = 0; l <= j; l++) {
-            const double *cl = data->x.col[l];
-            double sum = 0.0;
-            for (size_t i = 0; i < n; i++) sum += weight_of(data, i) * (cj[i] - mean[j]) * (cl[i] - mean[l]);
-            a[j * p + l] = sum;
-        }
-        double sum = 0.0;
-        for (size_t i = 0; i < n; i++) sum += weight_of(data, i) * (cj[i] - mean[j]) * (data->y[i] - y_mean);
-        b[j] = sum;
+        for (size_t l = 0; l <= j; l++) a[j * p + l] = gram[j * q + l];
+        b[j] = gram[p * q + j];
     }
 }
 
@@ -134,6 +126,8 @@ static aia_status check_inputs(const aia_ridge_params *params, const aia_linear_
     if (!(params->alpha >= 0.0) || !isfinite(params->alpha))
         return aia_error_set(err, AIA_INVALID_ARGUMENT, WHO ": alpha is %g; it must be >= 0 and finite",
                              params->alpha);
+    if (params->threads < 0)
+        return aia_error_set(err, AIA_INVALID_ARGUMENT, WHO ": threads is %d; it must be >= 0", params->threads);
     aia_status s = linear_check_data(data, WHO, err);
     if (s != AIA_OK) return s;
     for (size_t i = 0; i < data->x.n_rows; i++)
@@ -163,18 +157,21 @@ aia_status aia_ridge_train(const aia_ridge_params *params, const aia_linear_data
     if (s != AIA_OK) return s;
     size_t p = data->x.n_cols;
     aia_linear_model *m = linear_model_alloc(AIA_LINEAR_RIDGE, 0, p);
-    double *mean = malloc(p * sizeof *mean);
+    double *mean = malloc((p + 1) * sizeof *mean);
+    double *gram = malloc((p + 1) * (p + 1) * sizeof *gram);
     double *b = malloc(p * sizeof *b);
     double *a = calloc(p * p, sizeof *a);
     double *l = malloc(p * p * sizeof *l);
-    if (!m || !mean || !b || !a || !l) {
+    if (!m || !mean || !gram || !b || !a || !l) {
         s = aia_error_set(err, AIA_RESOURCE_EXHAUSTED, WHO ": out of memory for %zu features", p);
         goto done;
     }
     double sum_w = linear_weight_sum(data);
     for (size_t j = 0; j < p; j++) mean[j] = weighted_mean(data, data->x.col[j], sum_w);
-    double y_mean = weighted_mean(data, data->y, sum_w);
-    normal_equations(data, mean, y_mean, a, b);
+    double y_mean = mean[p] = weighted_mean(data, data->y, sum_w);
+    s = linear_gram(data, mean, params->threads, gram, err);
+    if (s != AIA_OK) goto done;
+    normal_equations(gram, p, a, b);
     size_t rank = solve_system(a, b, p, params->alpha, l, m->coef);
     double intercept = y_mean;
     for (size_t j = 0; j < p; j++) intercept -= mean[j] * m->coef[j];
@@ -188,6 +185,7 @@ aia_status aia_ridge_train(const aia_ridge_params *params, const aia_linear_data
 done:
     aia_linear_free(m);
     free(mean);
+    free(gram);
     free(b);
     free(a);
     free(l);

@@ -217,6 +217,10 @@ static void ridge_bad_input(void **state)
     p.alpha = NAN;
     expect_ridge_error(&p, &t.data, "alpha is nan", NULL);
     p.alpha = 1.0;
+    p.threads = -2;
+    expect_ridge_error(&p, &t.data, "threads is -2", NULL);
+    p.threads = 0;
+    p.alpha = 1.0;
     t.y[5] = NAN;
     expect_ridge_error(&p, &t.data, "target of row 5 is NaN", NULL);
     t.y[5] = INFINITY;
@@ -461,6 +465,45 @@ static void logistic_same_model_for_any_thread_count(void **state)
     free(y);
 }
 
+/* Ridge on enough data to use the team (20000 x 20, weighted, several
+ * 1024-row blocks): 1, 2 and 3 threads give the same bits. */
+static void ridge_same_model_for_any_thread_count(void **state)
+{
+    enum { N = 20000, P = 20 };
+    double *v = malloc(P * N * sizeof *v), *y = malloc(N * sizeof *y), *w = malloc(N * sizeof *w);
+    assert_non_null(v);
+    assert_non_null(y);
+    assert_non_null(w);
+    aia_rng rng;
+    aia_rng_seed(&rng, 22);
+    const double *cols[P];
+    for (size_t j = 0; j < P; j++) cols[j] = v + j * N;
+    for (size_t i = 0; i < N; i++) {
+        y[i] = 5.0 + aia_rng_normal(&rng);
+        for (size_t j = 0; j < P; j++) {
+            v[j * N + i] = aia_rng_normal(&rng) + (double)j;
+            y[i] += (double)(j % 5) * v[j * N + i];
+        }
+        w[i] = 0.5 + aia_rng_uniform(&rng);
+    }
+    aia_linear_data d = {.x = {N, P, cols}, .y = y, .weight = w};
+    aia_linear_model *models[3];
+    for (int threads = 1; threads <= 3; threads++) {
+        aia_ridge_params p = {.alpha = 0.0, .threads = threads};
+        aia_error err;
+        if (aia_ridge_train(&p, &d, &models[threads - 1], &err) != AIA_OK) fail_msg("%s", err.message);
+    }
+    for (int m = 1; m < 3; m++) {
+        assert_memory_equal(aia_linear_coef(models[0]), aia_linear_coef(models[m]), P * sizeof(double));
+        assert_memory_equal(aia_linear_intercept(models[0]), aia_linear_intercept(models[m]), sizeof(double));
+    }
+    for (size_t j = 0; j < P; j++) assert_true(fabs(aia_linear_coef(models[0])[j] - (double)(j % 5)) < 0.05);
+    for (int m = 0; m < 3; m++) aia_linear_free(models[m]);
+    free(v);
+    free(y);
+    free(w);
+}
+
 /* Weight 2 on a row is the row repeated, for both models. */
 static void weights_equal_repeated_rows(void **state)
 {
@@ -615,6 +658,7 @@ int main(void)
         cmocka_unit_test(logistic_multinomial_shape),
         cmocka_unit_test(logistic_deterministic),
         cmocka_unit_test(logistic_same_model_for_any_thread_count),
+        cmocka_unit_test(ridge_same_model_for_any_thread_count),
         cmocka_unit_test(weights_equal_repeated_rows),
         cmocka_unit_test(ridge_constant_column_and_single_row),
         cmocka_unit_test(ols_duplicate_column_shares_weight),
