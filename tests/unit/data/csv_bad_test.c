@@ -13,6 +13,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tests/unit/testutil/runfiles.h"
+
 #include "lib/data/csv.h"
 #include "lib/data/labels.h"
 #include "lib/data/split.h"
@@ -22,12 +24,7 @@
 
 static void corpus_dir(char *out, size_t cap)
 {
-    const char *srcdir = getenv("TEST_SRCDIR");
-    const char *workspace = getenv("TEST_WORKSPACE");
-    if (srcdir && *srcdir)
-        snprintf(out, cap, "%s/%s/%s", srcdir, workspace && *workspace ? workspace : "aia", CORPUS);
-    else
-        snprintf(out, cap, "%s", CORPUS);
+    test_data_path(CORPUS, out, cap);
 }
 
 static aia_column_type parse_type(const char *s)

@@ -11,15 +11,16 @@
 
 #include "lib/data/csv.h"
 #include "lib/data/frame.h"
+#include "lib/ml/metrics.h"
+#include "tests/unit/testutil/runfiles.h"
 
 #define GOLDEN_DIR "tests/data/golden/"
 
 static const char *golden_path(const char *file, char *buf, size_t size)
 {
-    const char *srcdir = getenv("TEST_SRCDIR"), *ws = getenv("TEST_WORKSPACE");
-    if (srcdir && *srcdir) snprintf(buf, size, "%s/%s/%s%s", srcdir, ws && *ws ? ws : "aia", GOLDEN_DIR, file);
-    else snprintf(buf, size, "%s%s", GOLDEN_DIR, file);
-    return buf;
+    char rel[256];
+    snprintf(rel, sizeof rel, "%s%s", GOLDEN_DIR, file);
+    return test_data_path(rel, buf, size);
 }
 
 static void load_frame(golden_set *g)
@@ -144,4 +145,58 @@ void golden_check(const char *dataset, const char *model, const char *metric, co
                   dataset, model, metric, mean, se, ref, ref_se, fabs(mean - ref), tol);
     if (fabs(mean - ref) > tol)
         fail_msg("%s %s %s: ours %.4f, scikit-learn %.4f, tolerance %.4f", dataset, model, metric, mean, ref, tol);
+}
+
+/* Accuracy and ROC AUC (classification) or R^2 (into *acc) of one split's
+ * predictions. */
+static void score(const golden_set *g, const golden_part *te, const double *out, int k, double *acc, double *auc)
+{
+    size_t n = te->x.n_rows;
+    aia_error err;
+    if (g->n_classes == 0) {
+        if (aia_ml_r2(te->y, n, out, n, acc, &err) != AIA_OK) fail_msg("%s: %s", g->name, err.message);
+        return;
+    }
+    int *pred = malloc(n * sizeof *pred);
+    double *pos = malloc(n * sizeof *pos);
+    for (size_t i = 0; i < n; i++) {
+        const double *row = out + i * (size_t)k;
+        pred[i] = 0;
+        for (int c = 1; c < k; c++)
+            if (row[c] > row[pred[i]]) pred[i] = c; /* argmax, the first on ties */
+        if (k == 1) pred[i] = row[0] > 0.5;
+        pos[i] = k == 1 ? row[0] : row[1];
+    }
+    aia_status st = aia_ml_accuracy(te->y_class, n, pred, n, g->n_classes, acc, &err);
+    if (st == AIA_OK)
+        st = g->n_classes == 2 ? aia_ml_roc_auc_binary(te->y_class, n, pos, n, auc, &err)
+                               : aia_ml_roc_auc_ovr(te->y_class, n, out, n, k, AIA_ML_AVERAGE_MACRO, auc, &err);
+    if (st != AIA_OK) fail_msg("%s: %s", g->name, err.message);
+    free(pred);
+    free(pos);
+}
+
+void golden_compare(const char *dataset, const char *model, golden_predict_fn predict, void *arg)
+{
+    golden_set g;
+    golden_load(dataset, &g);
+    double acc[GOLDEN_SPLITS], auc[GOLDEN_SPLITS];
+    for (int s = 0; s < GOLDEN_SPLITS; s++) {
+        golden_part tr, te;
+        golden_part_make(&g, s, 0, &tr);
+        golden_part_make(&g, s, 1, &te);
+        int k = 1;
+        double *out = predict(&g, s, &tr, &te, arg, &k);
+        score(&g, &te, out, k, &acc[s], &auc[s]);
+        free(out);
+        golden_part_free(&tr);
+        golden_part_free(&te);
+    }
+    if (g.n_classes == 0) {
+        golden_check(dataset, model, "r2", acc, GOLDEN_SPLITS);
+    } else {
+        golden_check(dataset, model, "accuracy", acc, GOLDEN_SPLITS);
+        golden_check(dataset, model, "roc_auc", auc, GOLDEN_SPLITS);
+    }
+    golden_free(&g);
 }

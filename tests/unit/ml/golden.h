@@ -39,6 +39,17 @@ void golden_part_free(golden_part *p);
 /* scikit-learn's mean and standard error for dataset/model/metric. */
 void golden_reference(const char *dataset, const char *model, const char *metric, double *mean, double *stderr_);
 
+/* Trains on `train` and predicts `test` (split `split` of g): returns the
+ * predictions, malloc'd, test->x.n_rows x *k_out (class probabilities, or
+ * P(class 1) alone when *k_out is 1, or the values). The halves are the
+ * caller's copies and may be modified (e.g. standardised). */
+typedef double *(*golden_predict_fn)(const golden_set *g, int split, golden_part *train, golden_part *test,
+                                     void *arg, int *k_out);
+
+/* Runs `predict` on the 10 splits of `dataset`, scores each (accuracy and
+ * ROC AUC, or R^2) and checks the means against scikit-learn's `model`. */
+void golden_compare(const char *dataset, const char *model, golden_predict_fn predict, void *arg);
+
 /* Checks our mean against scikit-learn's: within max(1 point, 2 standard
  * errors of the difference) for accuracy and AUC, within 0.02 for R^2;
  * prints both either way. */

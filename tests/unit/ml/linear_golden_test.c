@@ -15,7 +15,6 @@
 #include <cmocka.h>
 
 #include "lib/ml/linear.h"
-#include "lib/ml/metrics.h"
 #include "tests/unit/ml/golden.h"
 
 /* StandardScaler: the training half's mean and population standard
@@ -55,60 +54,21 @@ static aia_linear_model *train(const golden_set *g, int split, const golden_part
     return m;
 }
 
-/* Class with the highest probability (the first on ties, as argmax). */
-static int argmax(const double *v, int k)
+static double *predict(const golden_set *g, int s, golden_part *tr, golden_part *te, void *arg, int *k)
 {
-    int best = 0;
-    for (int c = 1; c < k; c++)
-        if (v[c] > v[best]) best = c;
-    return best;
-}
-
-/* Scores one split: accuracy and AUC, or R^2 (in acc). */
-static void score_split(const golden_set *g, int s, const char *model, double *acc, double *auc)
-{
-    golden_part tr, te;
-    golden_part_make(g, s, 0, &tr);
-    golden_part_make(g, s, 1, &te);
-    standardise(&tr, &te);
-    aia_linear_model *m = train(g, s, &tr, model);
-    int k = aia_linear_n_outputs(m);
-    size_t n = te.x.n_rows;
-    double *out = malloc(n * (size_t)k * sizeof *out);
-    int *pred = malloc(n * sizeof *pred);
-    assert_non_null(out);
-    assert_non_null(pred);
+    standardise(tr, te);
+    aia_linear_model *m = train(g, s, tr, arg);
+    *k = aia_linear_n_outputs(m);
+    double *out = malloc(te->x.n_rows * (size_t)*k * sizeof *out);
     aia_error err;
-    assert_int_equal(aia_linear_predict_batch(m, &te.x, 0, out, &err), AIA_OK);
-    if (g->n_classes == 0) {
-        assert_int_equal(aia_ml_r2(te.y, n, out, n, acc, &err), AIA_OK);
-    } else {
-        for (size_t i = 0; i < n; i++) pred[i] = k == 1 ? out[i] > 0.5 : argmax(out + i * (size_t)k, k);
-        assert_int_equal(aia_ml_accuracy(te.y_class, n, pred, n, g->n_classes, acc, &err), AIA_OK);
-        aia_status st = k == 1 ? aia_ml_roc_auc_binary(te.y_class, n, out, n, auc, &err)
-                               : aia_ml_roc_auc_ovr(te.y_class, n, out, n, k, AIA_ML_AVERAGE_MACRO, auc, &err);
-        if (st != AIA_OK) fail_msg("%s split %d: %s", g->name, s, err.message);
-    }
-    free(pred);
-    free(out);
+    assert_int_equal(aia_linear_predict_batch(m, &te->x, 0, out, &err), AIA_OK);
     aia_linear_free(m);
-    golden_part_free(&tr);
-    golden_part_free(&te);
+    return out;
 }
 
 static void compare(const char *name, const char *model)
 {
-    golden_set g;
-    golden_load(name, &g);
-    double acc[GOLDEN_SPLITS], auc[GOLDEN_SPLITS];
-    for (int s = 0; s < GOLDEN_SPLITS; s++) score_split(&g, s, model, &acc[s], &auc[s]);
-    if (g.n_classes == 0) {
-        golden_check(name, model, "r2", acc, GOLDEN_SPLITS);
-    } else {
-        golden_check(name, model, "accuracy", acc, GOLDEN_SPLITS);
-        golden_check(name, model, "roc_auc", auc, GOLDEN_SPLITS);
-    }
-    golden_free(&g);
+    golden_compare(name, model, predict, (void *)model);
 }
 
 static void breast_cancer(void **state) { compare("breast_cancer", "logistic_regression"); }

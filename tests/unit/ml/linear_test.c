@@ -33,6 +33,8 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/testutil/runfiles.h"
+
 #include "lib/ml/linear.h"
 #include "tests/unit/ml/metrics_fixtures.h"
 
@@ -43,14 +45,7 @@ static fixtures fx;
 static const char *linear_fixtures_path(void)
 {
     static char path[4096];
-    const char *srcdir = getenv("TEST_SRCDIR");
-    const char *workspace = getenv("TEST_WORKSPACE");
-    if (srcdir && *srcdir) {
-        snprintf(path, sizeof path, "%s/%s/%s", srcdir, workspace && *workspace ? workspace : "aia",
-                 FIXTURE_REL);
-        return path;
-    }
-    return FIXTURE_REL;
+    return test_data_path(FIXTURE_REL, path, sizeof path);
 }
 
 static int load_fixtures(void **state)

@@ -6,19 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/testutil/runfiles.h"
+
 #define FIXTURE_REL "tests/data/metrics/metrics_fixtures.txt"
 
 const char *fixtures_path(void)
 {
     static char path[4096];
-    const char *srcdir = getenv("TEST_SRCDIR");
-    const char *workspace = getenv("TEST_WORKSPACE");
-    if (srcdir && *srcdir) {
-        snprintf(path, sizeof path, "%s/%s/%s", srcdir, workspace && *workspace ? workspace : "aia",
-                 FIXTURE_REL);
-        return path;
-    }
-    return FIXTURE_REL;
+    return test_data_path(FIXTURE_REL, path, sizeof path);
 }
 
 static char *read_all(const char *path, char *why, size_t why_size)
