@@ -13,7 +13,17 @@
   report.py render --results DIR [--perf-dir DIR] [--notes FILE] > BENCHMARKS.md
       The side-by-side report: machine, date, commit, then per scenario
       aia-server, the grpc-go peer and their ratio, the issue's targets, every
-      run's raw figures and, when a perf profile exists, where the time goes.
+      run's raw figures and, when a perf profile exists, where the time goes;
+      then the REST gateway (issue 3) and the embedded ML engine (issue 4)
+      sections when their records exist.
+
+  report.py ml-record --in RAW.json --out F.json --name N --data DIR ...
+      Complete one model's JSON (bench/ml/ml_bench.c or bench/ml/peers.py)
+      with the data set's manifest, the process's CPU and the machine's other
+      load into one record (bench/ml_gbdt.sh).
+
+  report.py ml-summary F.json...
+      A short plain-text table of ML records on stdout.
 
 Only the standard library is used.
 """
@@ -426,8 +436,9 @@ def client_us(r):
 
 def cmd_render(a):
     all_recs = load(sorted(glob.glob(os.path.join(a.results, "*.json"))))
-    recs = {n: r for n, r in all_recs.items() if r.get("suite", "grpc") != "gateway"}
+    recs = {n: r for n, r in all_recs.items() if r.get("suite", "grpc") not in ("gateway", "ml")}
     gw_recs = {n: r for n, r in all_recs.items() if r.get("suite") == "gateway"}
+    ml_recs = {n: r for n, r in all_recs.items() if r.get("suite") == "ml"}
     if a.machine:
         with open(a.machine) as f:
             m = json.load(f)
@@ -616,6 +627,14 @@ def cmd_render(a):
             if notes:
                 w(notes)
                 w("")
+    if ml_recs:
+        render_ml(ml_recs, w)
+        if a.ml_notes and os.path.exists(a.ml_notes):
+            with open(a.ml_notes) as f:
+                notes = f.read().strip()
+            if notes:
+                w(notes)
+                w("")
     sys.stdout.write("\n".join(out))
 
 
@@ -787,6 +806,248 @@ def render_gateway(recs, m, w):
                 w(f"- {n}: {c} × {md_escape(msg)}")
     w("")
 
+# --------------------------------------------------------------------------
+# the embedded ML engine (issue 4)
+
+# The issue's goals for the GBDT, against LightGBM.
+ML_TRAIN_RATIO_MAX = 1.5
+ML_AUC_DELTA_MAX = 0.002
+ML_SINGLE_US_MAX = 5.0
+
+ML_LABELS = {
+    "aia-gbdt": "aia GBDT (lib/ml/gbdt.h)",
+    "lightgbm": "LightGBM",
+    "xgboost": "XGBoost (hist)",
+    "sklearn-hgb": "scikit-learn HistGradientBoosting",
+    "aia-logistic": "aia logistic regression (lib/ml/linear.h)",
+    "sklearn-logistic": "scikit-learn LogisticRegression (lbfgs)",
+}
+
+
+def cmd_ml_record(a):
+    with open(a.inp) as f:
+        rec = json.load(f)
+    man = {}
+    try:
+        with open(os.path.join(a.data, "manifest.json")) as f:
+            man = json.load(f)
+    except (OSError, ValueError):
+        pass
+    cpu_s = None
+    if a.cpu_file:
+        try:
+            with open(a.cpu_file) as f:
+                cpu_s = float(f.read().strip())
+        except (OSError, ValueError):
+            pass
+    other = None
+    if a.machine_busy_ticks is not None and cpu_s is not None and a.wall and a.ncpu:
+        other = max(0.0, 100.0 * (a.machine_busy_ticks / a.clk_tck - cpu_s) / (a.wall * a.ncpu))
+    key = a.name[len("ml-"):] if a.name.startswith("ml-") else a.name
+    rec.update({
+        "name": a.name,
+        "suite": "ml",
+        "key": key,
+        "dataset": {k: man.get(k) for k in ("make_classification", "split", "rows", "positives",
+                                             "sha256", "versions", "bytes")},
+        "process_cpu_s": cpu_s,
+        "process_wall_s": a.wall,
+        "other_cpu_pct": other,
+        "taskset": a.taskset,
+        "loadavg_start": a.loadavg_start,
+        "loadavg_end": a.loadavg_end,
+        "commit": a.commit,
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    })
+    with open(a.out, "w") as f:
+        json.dump(rec, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
+def cmd_ml_summary(a):
+    recs = load(a.files)
+    print(f"{'model':22} {'train s':>8} {'AUC':>8} {'peak MiB':>9} {'batch rows/s':>13} "
+          f"{'1-row p50 µs':>12} {'1-row p99 µs':>12} {'other %':>7}")
+    for r in recs.values():
+        print(f"{r['key']:22} {fnum(r['train_s'], 2):>8} {fnum(r['auc'], 5):>8} "
+              f"{fnum(mib(r.get('vmhwm_train_kb')), 1):>9} {fnum(r['batch_rows_per_s']):>13} "
+              f"{fnum(r['single_p50_us'], 2):>12} {fnum(r['single_p99_us'], 2):>12} "
+              f"{fnum(r.get('other_cpu_pct'), 1):>7}")
+
+
+def ml_added_mib(r):
+    h, b = r.get("vmhwm_train_kb"), r.get("vmrss_before_train_kb")
+    return None if h is None or b is None else (h - b) / 1024.0
+
+
+def ml_version(r):
+    v = r.get("versions") or {}
+    lib = {"lightgbm": "lightgbm", "xgboost": "xgboost", "sklearn-hgb": "scikit-learn",
+           "sklearn-logistic": "scikit-learn"}.get(r["key"])
+    return v.get(lib, "") if lib else (r.get("commit") or "")
+
+
+def render_ml(recs, w):
+    by = {r["key"]: r for r in recs.values()}
+    any_r = next(iter(recs.values()))
+    ds = any_r.get("dataset") or {}
+    mc = ds.get("make_classification") or {}
+    rows = ds.get("rows") or {}
+    sha = ds.get("sha256") or {}
+    dver = ds.get("versions") or {}
+    peer_ver = {}
+    for r in recs.values():
+        peer_ver.update(r.get("versions") or {})
+    ours = by.get("aia-gbdt")
+    dates = sorted(r.get("date", "") for r in recs.values())
+    loads = [r.get("loadavg_start", "") for r in sorted(recs.values(), key=lambda r: r.get("date", ""))]
+    w("## Embedded ML engine (issue 4)")
+    w("")
+    w("`bench/ml_gbdt.sh` (see bench/README.md), run separately from the sections above, on the same "
+      "machine. Our engine (lib/ml, through the C driver bench/ml/ml_bench.c, Bazel `-c opt`, jemalloc) "
+      "against LightGBM, XGBoost and scikit-learn from PyPI, on the same CSV files, each model in a "
+      "process of its own.")
+    w("")
+    w("| | |")
+    w("|---|---|")
+    w(f"| date | {dates[0]}" + (f" to {dates[-1]}" if dates[-1] != dates[0] else "") + " |")
+    w(f"| load average (1, 5, 15 min) at the start of each model's run | {', '.join(l for l in loads if l)} |")
+    commits = sorted({r.get("commit", "") for r in recs.values()})
+    w(f"| git commit | {', '.join('`' + c + '`' for c in commits)} |")
+    w(f"| data | `make_classification(n_samples={mc.get('n_samples', 0):,}, n_features={mc.get('n_features')}, "
+      f"n_informative={mc.get('n_informative')}, n_redundant={mc.get('n_redundant')}, "
+      f"n_clusters_per_class={mc.get('n_clusters_per_class')}, class_sep={mc.get('class_sep')}, "
+      f"flip_y={mc.get('flip_y')}, random_state={mc.get('random_state')})` (scikit-learn "
+      f"{dver.get('scikit-learn', '?')}, numpy {dver.get('numpy', '?')}), stratified 80/20 split: "
+      f"{fnum(rows.get('train.csv'))} training rows, {fnum(rows.get('test.csv'))} test rows, written once "
+      f"as CSV with `repr()` floats (train.csv SHA-256 `{(sha.get('train.csv') or '')[:16]}…`) |")
+    w(f"| peers | LightGBM {peer_ver.get('lightgbm', '?')}, XGBoost {peer_ver.get('xgboost', '?')} "
+      f"(xgboost-cpu wheel), scikit-learn {peer_ver.get('scikit-learn', '?')}, numpy "
+      f"{peer_ver.get('numpy', '?')}, SciPy {peer_ver.get('scipy', '?')}, Python {peer_ver.get('python', '?')} |")
+    w(f"| threads | {any_r.get('threads')} per model (`OMP_NUM_THREADS={any_r.get('threads')}` and each "
+      f"library's own setting); every process under `taskset -c {any_r.get('taskset')}`: with 2 threads "
+      f"on a 2-core machine, both cores, so nothing else of ours runs beside it |")
+    w("")
+    w("Settings: ours `n_rounds=100, max_leaves=31, learning_rate=0.1, min_samples_leaf=20, "
+      "min_hessian_leaf=1e-3, lambda_l2=0, max_bins=255, threads=2`, no early stopping; LightGBM "
+      "`LGBMClassifier(n_estimators=100, num_leaves=31, learning_rate=0.1, min_child_samples=20, "
+      "max_bin=255, n_jobs=2)`, row- or column-wise histograms left to LightGBM"
+      + (f" (it chose: \"{md_escape(by['lightgbm'].get('lightgbm_multithreading', '').splitlines()[0])}\")"
+         if by.get("lightgbm") and by["lightgbm"].get("lightgbm_multithreading") else "")
+      + "; XGBoost `XGBClassifier(tree_method=\"hist\", grow_policy=\"lossguide\", max_leaves=31, "
+      "max_depth=0, learning_rate=0.1, n_estimators=100, max_bin=256, n_jobs=2)` (its defaults otherwise: "
+      "`min_child_weight=1` on the hessian, `reg_lambda=1`); scikit-learn "
+      "`HistGradientBoostingClassifier(max_iter=100, max_leaf_nodes=31, learning_rate=0.1, "
+      "early_stopping=False)` (`min_samples_leaf=20`, `max_bins=255` by default). Logistic regression: "
+      "the features standardised with the training set's mean and standard deviation (not timed), then "
+      "ours (`C=1, max_iter=100, tol=1e-4`, L-BFGS, 2 threads) and scikit-learn's "
+      "`LogisticRegression(C=1, max_iter=100, solver=\"lbfgs\")` on the same numbers.")
+    w("")
+    w("Measured: *train s*, wall time (monotonic clock) of the training call alone (the library's "
+      "binning included, CSV parsing not); *peak MiB*, VmHWM of the process over training alone "
+      "(the peak is reset by writing 5 to /proc/self/clear_refs just before, so it is the resident "
+      "data plus whatever training adds; *added* is that peak minus VmRSS just before training); "
+      f"*AUC*, test ROC AUC of P(class 1); *batch rows/s*, test rows ÷ the best of {any_r.get('batch_repeats')} "
+      "predictions of the whole test set in one call (ours: `aia_gbdt_predict_batch` / "
+      "`aia_linear_predict_batch`, which run on the calling thread alone; the peers predict with their 2 threads); *1-row*, one prediction of one row, each call "
+      "timed on its own: ours is `aia_gbdt_predict` (`aia_linear_predict`) on row-major copies of test "
+      f"rows, {fnum((ours or any_r).get('single_calls'))} calls (the clock pair itself costs "
+      f"{fnum(1000 * ((ours or any_r).get('timer_overhead_p50_us') or 0))} ns); the peers' is their Python "
+      f"call on a (1, {any_r.get('features')}) array (LightGBM `Booster.predict`, XGBoost "
+      "`Booster.inplace_predict`, scikit-learn `predict_proba`), "
+      f"{fnum((by.get('lightgbm') or any_r).get('single_calls'))} calls, so it includes each library's "
+      "Python entry cost and is not the engine's alone. The peers' *peak MiB* includes the Python "
+      "interpreter and the libraries (about 100 MiB before any data): compare *added MiB*.")
+    w("")
+
+    if ours:
+        w("### Gradient-boosted trees side by side")
+        w("")
+        w("Each cell is **ours / the peer (ratio = ours ÷ peer)**; for AUC, the difference ours − peer. "
+          "For rows/s a ratio above 1 favours ours, for time, memory and latency a ratio below 1 does.")
+        w("")
+        w("| peer | train s | peak MiB | added MiB | AUC | batch rows/s | 1-row p50 µs | 1-row p99 µs |")
+        w("|---|---|---|---|---|---|---|---|")
+        for key in ("lightgbm", "xgboost", "sklearn-hgb"):
+            p = by.get(key)
+            if not p:
+                continue
+            o2, p2 = dict(ours), dict(p)
+            for x in (o2, p2):
+                x["hwm_mib"] = mib(x.get("vmhwm_train_kb"))
+                x["added_mib"] = ml_added_mib(x)
+            auc_d = ours["auc"] - p["auc"]
+            w(f"| {ML_LABELS[key]} {ml_version(p)} | {cell(o2, p2, 'train_s', 2)} | {cell(o2, p2, 'hwm_mib', 1)} "
+              f"| {cell(o2, p2, 'added_mib', 1)} | {ours['auc']:.5f} / {p['auc']:.5f} ({auc_d:+.5f}) "
+              f"| {cell(o2, p2, 'batch_rows_per_s')} | {cell(o2, p2, 'single_p50_us', 2)} "
+              f"| {cell(o2, p2, 'single_p99_us', 2)} |")
+        w("")
+        lg = by.get("lightgbm")
+        w("### The issue's goals (GBDT against LightGBM)")
+        w("")
+        w("| goal | ours | LightGBM | figure | verdict |")
+        w("|---|---|---|---|---|")
+        if lg:
+            rt = ours["train_s"] / lg["train_s"]
+            w(f"| training time ≤ {ML_TRAIN_RATIO_MAX}× LightGBM's | {ours['train_s']:.2f} s | {lg['train_s']:.2f} s "
+              f"| {rt:.2f}× | {'met' if rt <= ML_TRAIN_RATIO_MAX else '**missed**'} |")
+            d = ours["auc"] - lg["auc"]
+            w(f"| test AUC within {ML_AUC_DELTA_MAX} of LightGBM's | {ours['auc']:.5f} | {lg['auc']:.5f} "
+              f"| {d:+.5f} | {'met' if abs(d) <= ML_AUC_DELTA_MAX else '**missed**'} |")
+            rb = ours["batch_rows_per_s"] / lg["batch_rows_per_s"]
+            w(f"| batch prediction ≥ LightGBM's throughput | {fnum(ours['batch_rows_per_s'])} rows/s "
+              f"| {fnum(lg['batch_rows_per_s'])} rows/s | {rb:.2f}× | {'met' if rb >= 1 else '**missed**'} |")
+        p50 = ours["single_p50_us"]
+        w(f"| single-row prediction < {ML_SINGLE_US_MAX:.0f} µs | p50 {p50:.2f} µs (p99 "
+          f"{ours['single_p99_us']:.2f}, mean of an untimed loop {fnum(ours.get('single_loop_mean_us'), 2)}) "
+          f"| {fnum(lg['single_p50_us'], 1) + ' µs (Python call)' if lg else '–'} | p50 "
+          f"| {'met' if p50 < ML_SINGLE_US_MAX else '**missed**'} |")
+        w("")
+
+    lo, ls = by.get("aia-logistic"), by.get("sklearn-logistic")
+    if lo and ls:
+        w("### Logistic regression against scikit-learn")
+        w("")
+        w("| | ours | scikit-learn | ratio / difference |")
+        w("|---|---|---|---|")
+        w(f"| train s | {lo['train_s']:.3f} | {ls['train_s']:.3f} | {ratio(lo['train_s'], ls['train_s'])} |")
+        w(f"| L-BFGS iterations | {fnum(lo.get('n_iter'))} | {fnum(ls.get('n_iter'))} | |")
+        w(f"| test AUC | {lo['auc']:.5f} | {ls['auc']:.5f} | {lo['auc'] - ls['auc']:+.5f} |")
+        w(f"| peak MiB (added by training) | {fnum(mib(lo.get('vmhwm_train_kb')), 1)} ({fnum(ml_added_mib(lo), 1)}) "
+          f"| {fnum(mib(ls.get('vmhwm_train_kb')), 1)} ({fnum(ml_added_mib(ls), 1)}) "
+          f"| {ratio(mib(lo.get('vmhwm_train_kb')), mib(ls.get('vmhwm_train_kb')))} |")
+        w(f"| batch rows/s | {fnum(lo['batch_rows_per_s'])} | {fnum(ls['batch_rows_per_s'])} "
+          f"| {ratio(lo['batch_rows_per_s'], ls['batch_rows_per_s'])} |")
+        w(f"| 1-row p50 µs | {fnum(lo['single_p50_us'], 2)} | {fnum(ls['single_p50_us'], 1)} (Python call) | |")
+        w("")
+
+    w("### Every model")
+    w("")
+    w("| model | version | train s | trees / iterations | AUC | peak MiB: after reading data / over training / end "
+      "| added by training MiB | batch rows/s best / median | 1-row p50 / p99 / mean µs | 1-row calls "
+      "| process CPU s / wall s | other load % | load avg at start |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    order = ["aia-gbdt", "lightgbm", "xgboost", "sklearn-hgb", "aia-logistic", "sklearn-logistic"]
+    for key in order + sorted(k for k in by if k not in order):
+        r = by.get(key)
+        if not r:
+            continue
+        its = r.get("rounds") if r.get("rounds") is not None else r.get("n_iter")
+        w(f"| {ML_LABELS.get(key, key)} | {md_escape(str(ml_version(r)))} | {r['train_s']:.3f} | {fnum(its)} "
+          f"| {r['auc']:.5f} | {fnum(mib(r.get('vmhwm_load_kb')), 1)} / {fnum(mib(r.get('vmhwm_train_kb')), 1)} "
+          f"/ {fnum(mib(r.get('vmhwm_end_kb')), 1)} | {fnum(ml_added_mib(r), 1)} "
+          f"| {fnum(r['batch_rows_per_s'])} / {fnum(r.get('batch_rows_per_s_median'))} "
+          f"| {fnum(r['single_p50_us'], 2)} / {fnum(r['single_p99_us'], 2)} / {fnum(r.get('single_mean_us'), 2)} "
+          f"| {fnum(r.get('single_calls'))} | {fnum(r.get('process_cpu_s'), 1)} / {fnum(r.get('process_wall_s'), 1)} "
+          f"| {fnum(r.get('other_cpu_pct'), 1)} | {r.get('loadavg_start', '')} |")
+    w("")
+    w("*after reading data*: VmHWM once both CSV files are parsed (our reader maps the file and drops the "
+      "pages it has parsed; numpy's `loadtxt` holds its arrays). *process CPU s / wall s*: user + sys and "
+      "wall time of the whole process (reading the data, training, every prediction). *other load %*: "
+      "busy CPU of the machine (/proc/stat) not used by the process, as a share of both cores: above a "
+      "few percent something else was running and the times are noisy.")
+    w("")
+
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -837,10 +1098,27 @@ def main():
     d.add_argument("--notes")
     d.add_argument("--gateway-notes", help="hand-written reading of the REST gateway figures")
     d.add_argument("--machine", help="machine.json written by `report.py machine` at run time")
+    d.add_argument("--ml-notes", help="hand-written reading of the embedded ML figures")
+    mr = sub.add_parser("ml-record")
+    mr.add_argument("--in", dest="inp", required=True)
+    mr.add_argument("--out", required=True)
+    mr.add_argument("--name", required=True)
+    mr.add_argument("--data", required=True, help="the data set's directory (manifest.json)")
+    mr.add_argument("--cpu-file", help="exec-cpu's output: the process's user+sys seconds")
+    mr.add_argument("--wall", type=float, help="the process's wall time, s")
+    mr.add_argument("--machine-busy-ticks", type=int)
+    mr.add_argument("--clk-tck", type=int, default=100)
+    mr.add_argument("--ncpu", type=int)
+    mr.add_argument("--taskset", default="")
+    mr.add_argument("--loadavg-start", default="")
+    mr.add_argument("--loadavg-end", default="")
+    mr.add_argument("--commit", default="")
+    ms = sub.add_parser("ml-summary")
+    ms.add_argument("files", nargs="+")
     sub.add_parser("machine")
     a = p.parse_args()
     {"record": cmd_record, "summary": cmd_summary, "render": cmd_render,
-     "exec-cpu": cmd_exec_cpu,
+     "exec-cpu": cmd_exec_cpu, "ml-record": cmd_ml_record, "ml-summary": cmd_ml_summary,
      "machine": lambda a: print(json.dumps(machine(), indent=1))}[a.cmd](a)
 
 

@@ -10,10 +10,12 @@
 #   3b. Health/Check on both, pinned, capped at the GetHealth run's rate
 #   3c. bench/rest_gateway.sh: the REST gateway (aia-gateway) against direct
 #      gRPC, same RPC, same client (h2load) and ghz, at concurrency 1 and 50
+#   3d. bench/ml_gbdt.sh --no-render: the embedded ML engine against
+#      LightGBM, XGBoost and scikit-learn (issue 4; 1,000,000 rows)
 #   4. if perf works here, `perf record -g` of the server during one more
 #      pinned GetHealth run (kept out of the figures above)
-#   5. bench/report.py render > BENCHMARKS.md (+ bench/analysis.md and
-#      bench/analysis-gateway.md verbatim)
+#   5. bench/report.py render > BENCHMARKS.md (+ bench/analysis.md,
+#      bench/analysis-gateway.md and bench/analysis-ml.md verbatim)
 #
 #   BENCH_DURATION=2s bench/run.sh     # smoke test (20s by default)
 #   BENCH_PERF=0 bench/run.sh          # skip the profile
@@ -61,6 +63,9 @@ BENCH_RPS="$rate" bench_scenario peer-check-pinned-rate peer grpc.health.v1.Heal
 # Issue 3: the same RPC through the REST gateway and directly over gRPC.
 "$BENCH_ROOT/bench/rest_gateway.sh" --no-build
 
+# Issue 4: the embedded ML engine against LightGBM, XGBoost, scikit-learn.
+"$BENCH_ROOT/bench/ml_gbdt.sh" --no-render
+
 perf_dir=""
 if [ "${BENCH_PERF:-1}" != 0 ] && command -v perf >/dev/null \
         && perf record -e cpu-clock -o /dev/null -- true >/dev/null 2>&1; then
@@ -85,5 +90,6 @@ python3 "$BENCH_ROOT/bench/report.py" render --results "$BENCH_OUT/results" \
     --machine "$BENCH_OUT/machine.json" \
     ${perf_dir:+--perf-dir "$perf_dir"} --notes "$BENCH_ROOT/bench/analysis.md" \
     --gateway-notes "$BENCH_ROOT/bench/analysis-gateway.md" \
+    --ml-notes "$BENCH_ROOT/bench/analysis-ml.md" \
     >"$BENCH_ROOT/BENCHMARKS.md"
 bench_log "wrote BENCHMARKS.md"
