@@ -112,9 +112,10 @@ void aia_gbdt_predict_raw(const aia_gbdt_model *m, const double *row, double *ou
 void aia_gbdt_predict(const aia_gbdt_model *m, const double *row, double *out);
 
 /* Predictions for every row of x (column-major view), into
- * out[i * n_outputs + k]. Allocates two block buffers per call, nothing per
- * row. Errors: x has another number of features (INVALID_ARGUMENT), out of
- * memory. */
+ * out[i * n_outputs + k]. Large batches (16,384 rows and more) are spread
+ * over the CPUs this process may use, with a thread team started for the
+ * call; each thread allocates two block buffers, nothing per row. Errors:
+ * x has another number of features (INVALID_ARGUMENT), out of memory. */
 aia_status aia_gbdt_predict_batch(const aia_gbdt_model *m, const aia_matrix *x, double *out, aia_error *err);
 
 /* Per-feature importance: total gain of the splits on each feature, and

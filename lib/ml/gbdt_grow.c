@@ -365,7 +365,20 @@ void gbdt_tree_free(aia_tree *t)
     free(t->right);
     free(t->gain);
     free(t->leaf_value);
+    free(t->nodes);
     memset(t, 0, sizeof *t);
+}
+
+int gbdt_tree_pack(aia_tree *t)
+{
+    int n = t->n_leaves - 1;
+    free(t->nodes);
+    t->nodes = malloc((size_t)(n > 0 ? n : 1) * sizeof *t->nodes);
+    if (!t->nodes) return -1;
+    for (int i = 0; i < n; i++)
+        t->nodes[i] = (gbdt_node){t->threshold[i], t->feature[i], t->left[i], t->right[i], t->default_left[i],
+                                  t->is_cat[i]};
+    return 0;
 }
 
 static void finish_leaves(grower *gr, size_t *leaf_range)

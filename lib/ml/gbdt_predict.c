@@ -34,11 +34,11 @@ int aia_gbdt_n_rounds(const aia_gbdt_model *m)
 }
 
 /* A categorical split sends a code left when its bit is set; NaN, negative,
- * fractional and too-large codes (categories unseen in training) go right,
- * where training sent missing values. */
+ * fractional and too-large codes (categories unseen in training) go where
+ * training sent missing values. */
 static int cat_goes_left(const aia_tree *t, int node, double v)
 {
-    if (!(v >= 0 && v < 256) || v != (double)(int)v) return t->default_left[node];
+    if (!(v >= 0 && v < 256) || v != (double)(int)v) return t->nodes[node].default_left;
     int code = (int)v;
     return (int)(t->cat_left[4 * (size_t)node + (size_t)(code >> 6)] >> (code & 63)) & 1;
 }
@@ -47,9 +47,12 @@ static double tree_value(const aia_tree *t, const double *row)
 {
     int node = t->n_leaves > 1 ? 0 : ~0;
     while (node >= 0) {
-        double v = row[t->feature[node]];
-        int left = t->is_cat[node] ? cat_goes_left(t, node, v) : isnan(v) ? t->default_left[node] : v <= t->threshold[node];
-        node = left ? t->left[node] : t->right[node];
+        const gbdt_node *nd = &t->nodes[node];
+        double v = row[nd->feature];
+        int left;
+        if (__builtin_expect(nd->is_cat, 0)) left = cat_goes_left(t, node, v);
+        else left = v <= nd->threshold || (v != v && nd->default_left); /* NaN compares false */
+        node = left ? nd->left : nd->right;
     }
     return t->leaf_value[~node];
 }
@@ -89,24 +92,51 @@ static void predict_block(const aia_gbdt_model *m, const aia_matrix *x, size_t s
     for (size_t i = 0; i < nb; i++) gbdt_transform(m->objective, (int)K, raw + i * K, out + (start + i) * K);
 }
 
+/* One thread's share of a batch: blocks part, part + n_parts, ... each
+ * with the thread's own buffers. */
+typedef struct batch_job {
+    const aia_gbdt_model *m;
+    const aia_matrix *x;
+    double *out;
+    int failed; /* a thread could not get its buffers */
+} batch_job;
+
+static void predict_part(void *arg, int part, int n_parts)
+{
+    batch_job *job = arg;
+    const aia_gbdt_model *m = job->m;
+    double *rows = malloc(PREDICT_BLOCK * m->n_features * sizeof *rows);
+    double *raw = malloc(PREDICT_BLOCK * (size_t)m->n_outputs * sizeof *raw);
+    if (!rows || !raw) {
+        job->failed = 1; /* a plain store: every writer writes 1, read after the join */
+    } else {
+        size_t n = job->x->n_rows;
+        for (size_t start = (size_t)part * PREDICT_BLOCK; start < n; start += (size_t)n_parts * PREDICT_BLOCK) {
+            size_t nb = n - start < PREDICT_BLOCK ? n - start : PREDICT_BLOCK;
+            predict_block(m, job->x, start, nb, rows, raw, job->out);
+        }
+    }
+    free(rows);
+    free(raw);
+}
+
+/* Below this many rows a batch runs on the calling thread: starting a team
+ * costs more than it saves. */
+#define PARALLEL_MIN_ROWS 16384
+
 aia_status aia_gbdt_predict_batch(const aia_gbdt_model *m, const aia_matrix *x, double *out, aia_error *err)
 {
     if (x->n_cols != m->n_features)
         return aia_error_set(err, AIA_INVALID_ARGUMENT, "the rows have %zu features, the model was trained on %zu",
                              x->n_cols, m->n_features);
-    double *rows = malloc(PREDICT_BLOCK * m->n_features * sizeof *rows);
-    double *raw = malloc(PREDICT_BLOCK * (size_t)m->n_outputs * sizeof *raw);
-    if (!rows || !raw) {
-        free(rows);
-        free(raw);
-        return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory for prediction buffers");
-    }
-    for (size_t start = 0; start < x->n_rows; start += PREDICT_BLOCK) {
-        size_t nb = x->n_rows - start < PREDICT_BLOCK ? x->n_rows - start : PREDICT_BLOCK;
-        predict_block(m, x, start, nb, rows, raw, out);
-    }
-    free(rows);
-    free(raw);
+    batch_job job = {m, x, out, 0};
+    int threads = x->n_rows >= PARALLEL_MIN_ROWS ? aia_cpu_count() : 1;
+    aia_team *team = NULL;
+    if (threads > 1 && aia_team_create(threads, &team, NULL) != AIA_OK) team = NULL; /* fall back to one thread */
+    if (team) aia_team_run(team, predict_part, &job);
+    else predict_part(&job, 0, 1);
+    aia_team_destroy(team);
+    if (job.failed) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory for prediction buffers");
     return AIA_OK;
 }
 

@@ -243,6 +243,13 @@ static aia_gbdt_model *make_model(trainer *t, const double *init, int rounds)
     memcpy(init_copy, init, (size_t)t->k_out * sizeof *init_copy);
     int keep = rounds * t->k_out;
     for (int i = keep; i < t->n_trees; i++) gbdt_tree_free(&t->trees[i]);
+    for (int i = 0; i < keep; i++)
+        if (gbdt_tree_pack(&t->trees[i]) != 0) {
+            t->n_trees = keep; /* trainer_free frees the kept trees */
+            free(m);
+            free(init_copy);
+            return NULL;
+        }
     *m = (aia_gbdt_model){t->p->objective, t->k_out, t->train.n_features, rounds, init_copy, t->trees};
     t->trees = NULL;
     t->n_trees = 0;

@@ -69,7 +69,7 @@ static aia_status decode_gbdt_tree(const Aia__Engine__V1__Tree *t, size_t n_feat
     out->gain = dup(t->gain, nodes, sizeof *t->gain);
     out->leaf_value = dup(t->leaf_value, (size_t)t->n_leaves, sizeof *t->leaf_value);
     if (!out->feature || !out->threshold || !out->threshold_bin || !out->default_left || !out->is_cat ||
-        !out->cat_left || !out->left || !out->right || !out->gain || !out->leaf_value)
+        !out->cat_left || !out->left || !out->right || !out->gain || !out->leaf_value || gbdt_tree_pack(out) != 0)
         return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory loading tree %zu", index);
     return AIA_OK;
 }

@@ -403,6 +403,33 @@ static void batch_prediction_equals_single_rows(void **state)
     synth_free(te);
 }
 
+static void large_batches_use_threads_and_agree(void **state)
+{
+    (void)state;
+    synth *tr = xor_data(2000, 15), *te = xor_data(40000, 16); /* above the parallel threshold */
+    aia_gbdt_params p;
+    aia_gbdt_params_default(&p);
+    p.objective = AIA_GBDT_BINARY;
+    p.n_rounds = 10;
+    aia_gbdt_model *m = train_ok(&p, tr, NULL);
+    double *out = malloc(te->n * sizeof *out), row[4], one;
+    aia_error err;
+    assert_int_equal(aia_gbdt_predict_batch(m, &te->data.x, out, &err), AIA_OK);
+    for (size_t i = 0; i < te->n; i += 97) {
+        row_of(te, i, row);
+        aia_gbdt_predict(m, row, &one);
+        assert_true(out[i] == one);
+    }
+    assert_true(out[te->n - 1] > 0 && out[te->n - 1] < 1); /* the last block too */
+    row_of(te, te->n - 1, row);
+    aia_gbdt_predict(m, row, &one);
+    assert_true(out[te->n - 1] == one);
+    free(out);
+    aia_gbdt_free(m);
+    synth_free(tr);
+    synth_free(te);
+}
+
 static void bad_parameters_and_labels_are_named(void **state)
 {
     (void)state;
@@ -450,6 +477,7 @@ int main(void)
         cmocka_unit_test(thread_count_does_not_change_the_model),
         cmocka_unit_test(early_stopping_keeps_the_best_round),
         cmocka_unit_test(batch_prediction_equals_single_rows),
+        cmocka_unit_test(large_batches_use_threads_and_agree),
         cmocka_unit_test(bad_parameters_and_labels_are_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
