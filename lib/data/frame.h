@@ -85,6 +85,15 @@ aia_status aia_frame_add_categorical(aia_frame *f, const char *name, const char 
 aia_status aia_frame_add_boolean(aia_frame *f, const char *name, const int8_t *values,
                                  aia_error *err);
 
+/* A new frame holding rows[0..n) of f, in that order (a row may repeat),
+ * with the same columns, types and missing cells; `source` names it (NULL:
+ * f's source). Categorical dictionaries are rebuilt in first-seen order of
+ * the new frame, so codes may differ from f's: match categories by their
+ * strings (as the preprocessing and class labels do). A row index >= f's
+ * row count is INVALID_ARGUMENT naming it. */
+aia_status aia_frame_take(const aia_frame *f, const size_t *rows, size_t n, const char *source,
+                          aia_frame **out, aia_error *err);
+
 /* ---- reading ---------------------------------------------------------------- */
 
 size_t aia_frame_n_rows(const aia_frame *f);

@@ -92,11 +92,46 @@ static void add_errors(void **state)
     assert_null(f);
 }
 
+static void take_copies_rows_in_order(void **state)
+{
+    (void)state;
+    aia_frame *f;
+    aia_error err;
+    assert_int_equal(aia_frame_create(4, "src.csv", &f, &err), AIA_OK);
+    double num[] = {1.5, NAN, 3.5, 4.5};
+    const char *cat[] = {"red", "blue", NULL, "red"};
+    int8_t flag[] = {1, -1, 0, 1};
+    assert_int_equal(aia_frame_add_numeric(f, "x", num, NULL, &err), AIA_OK);
+    assert_int_equal(aia_frame_add_categorical(f, "c", cat, &err), AIA_OK);
+    assert_int_equal(aia_frame_add_boolean(f, "b", flag, &err), AIA_OK);
+    size_t rows[] = {3, 1, 2, 3}; /* reordered, with a repeat */
+    aia_frame *t;
+    assert_int_equal(aia_frame_take(f, rows, 4, NULL, &t, &err), AIA_OK);
+    assert_string_equal(aia_frame_source(t), "src.csv");
+    assert_int_equal(aia_frame_n_rows(t), 4);
+    const aia_column *x = aia_frame_column(t, 0), *c = aia_frame_column(t, 1), *b = aia_frame_column(t, 2);
+    assert_true(x->numeric[0] == 4.5 && isnan(x->numeric[1]) && x->numeric[2] == 3.5);
+    assert_true(aia_frame_is_missing(t, 0, 1) && !aia_frame_is_missing(t, 0, 0));
+    /* The dictionary is rebuilt in the subset's first-seen order. */
+    assert_string_equal(c->dictionary[c->codes[0]], "red");
+    assert_string_equal(c->dictionary[c->codes[1]], "blue");
+    assert_int_equal(c->codes[2], -1);
+    assert_int_equal(c->codes[3], c->codes[0]);
+    assert_true(b->boolean[0] == 1 && aia_frame_is_missing(t, 2, 1) && b->boolean[2] == 0);
+    aia_frame_free(t);
+    size_t bad[] = {0, 4};
+    assert_int_equal(aia_frame_take(f, bad, 2, NULL, &t, &err), AIA_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.message, "row index 4 (entry 1)"));
+    assert_null(t);
+    aia_frame_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(build_by_hand),
         cmocka_unit_test(add_errors),
+        cmocka_unit_test(take_copies_rows_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
