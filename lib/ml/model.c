@@ -109,10 +109,7 @@ static aia_status read_target(aia_model *m, const aia_frame *f, const char *targ
     return AIA_OK;
 }
 
-/* Validation labels in the training numbering; a class unseen in training
- * is an error naming it. */
-static aia_status read_valid_target(const aia_model *m, const aia_frame *f, const char *target, double **y,
-                                    aia_error *err)
+aia_status model_read_target(const aia_model *m, const aia_frame *f, const char *target, double **y, aia_error *err)
 {
     if (m->task == AIA_TASK_REGRESSION) {
         aia_model tmp = {.task = AIA_TASK_REGRESSION};
@@ -290,7 +287,7 @@ static aia_status prepare_data(train_ctx *c, const aia_frame *train, const aia_f
 {
     const aia_train_spec *spec = c->spec;
     if (read_target(c->m, train, spec->target, &c->y, err) != AIA_OK) return err->code;
-    if (valid && read_valid_target(c->m, valid, spec->target, &c->vy, err) != AIA_OK) {
+    if (valid && model_read_target(c->m, valid, spec->target, &c->vy, err) != AIA_OK) {
         aia_error_prefix(err, "validation data");
         return err->code;
     }

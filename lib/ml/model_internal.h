@@ -19,4 +19,9 @@ struct aia_model {
     aia_linear_model *linear;
 };
 
+/* The labels of frame f's `target` column in m's numbering: class indices
+ * matched by name (a class unseen in training is an error naming it and the
+ * row), or the values for regression. *y is malloc'd, one per row. */
+aia_status model_read_target(const aia_model *m, const aia_frame *f, const char *target, double **y, aia_error *err);
+
 #endif

@@ -15,6 +15,7 @@
 
 #include "lib/base/rng.h"
 #include "lib/data/csv.h"
+#include "lib/ml/evaluate.h"
 #include "lib/ml/model.h"
 #include "lib/ml/model_file.h"
 #include "lib/ml/model_file.pb-c.h"
@@ -192,6 +193,49 @@ static void training_errors_are_named(void **state)
     aia_frame_free(tr);
 }
 
+static void evaluation_and_cross_validation(void **state)
+{
+    (void)state;
+    aia_frame *tr = make_frame(1000, 8, 0), *te = make_frame(400, 9, 0);
+    aia_model *m = train(AIA_ALGO_GBDT, AIA_TASK_CLASSIFICATION, tr);
+    aia_model_scores s;
+    aia_error err;
+    assert_int_equal(aia_model_evaluate(m, te, "target", &s, &err), AIA_OK);
+    double *probs = malloc(2 * 400 * sizeof *probs);
+    assert_true(fabs(s.accuracy - accuracy(m, te, probs)) < 1e-12); /* the same count */
+    assert_true(s.roc_auc > 0.8 && s.roc_auc <= 1 && s.log_loss > 0 && s.f1_macro > 0.5);
+    assert_true(isnan(s.rmse) && isnan(s.r2)); /* regression scores do not apply */
+    assert_int_equal(aia_model_evaluate(m, te, "nope", &s, &err), AIA_NOT_FOUND);
+    free(probs);
+    aia_model_free(m);
+
+    aia_train_spec spec;
+    aia_train_spec_init(&spec);
+    spec.task = AIA_TASK_CLASSIFICATION;
+    spec.algorithm = AIA_ALGO_LOGISTIC_REGRESSION;
+    spec.target = "target";
+    aia_model_scores mean, again, folds[5];
+    assert_int_equal(aia_model_cross_validate(&spec, tr, 5, 42, &mean, folds, &err), AIA_OK);
+    assert_true(mean.accuracy > 0.8 && mean.roc_auc > 0.85);
+    double sum = 0;
+    for (int i = 0; i < 5; i++) sum += folds[i].accuracy;
+    assert_true(fabs(sum / 5 - mean.accuracy) < 1e-12);
+    assert_int_equal(aia_model_cross_validate(&spec, tr, 5, 42, &again, NULL, &err), AIA_OK);
+    assert_memory_equal(&mean, &again, sizeof mean); /* seeded: the same folds, the same models */
+    assert_int_equal(aia_model_cross_validate(&spec, tr, 1, 42, &mean, NULL, &err), AIA_INVALID_ARGUMENT);
+    assert_true(isnan(mean.accuracy));
+    aia_frame_free(tr);
+    aia_frame_free(te);
+
+    aia_frame *reg = make_frame(600, 10, 1);
+    spec.task = AIA_TASK_REGRESSION;
+    spec.algorithm = AIA_ALGO_RANDOM_FOREST;
+    spec.forest.n_trees = 20;
+    assert_int_equal(aia_model_cross_validate(&spec, reg, 3, 1, &mean, NULL, &err), AIA_OK);
+    assert_true(mean.r2 > 0.5 && mean.rmse > 0 && isnan(mean.accuracy));
+    aia_frame_free(reg);
+}
+
 /* ---- the loader against damaged files ------------------------------------------ */
 
 static uint8_t *model_bytes(size_t *len)
@@ -311,6 +355,7 @@ int main(void)
         cmocka_unit_test(every_regressor_learns_and_survives_a_round_trip),
         cmocka_unit_test(row_prediction_equals_frame_prediction),
         cmocka_unit_test(training_errors_are_named),
+        cmocka_unit_test(evaluation_and_cross_validation),
         cmocka_unit_test(damaged_files_are_refused),
         cmocka_unit_test(tampered_files_with_valid_checksums_are_refused),
     };
