@@ -47,24 +47,55 @@ static aia_status learn_mapper(const aia_matrix *x, size_t f, int categorical, i
     return aia_bin_mapper_categorical(count, m, err);
 }
 
-/* Bins x with `mappers`, or learns the mappers from x first when it is NULL. */
+/* One thread's share of the binning: features part, part + n_parts, ...;
+ * the first failure (lowest feature) wins, so the error does not depend on
+ * the thread count. */
+typedef struct bin_job {
+    const aia_matrix *x;
+    const uint8_t *categorical;
+    int max_bins, learn;
+    gbdt_binned *out;
+    aia_status *status; /* per feature */
+    aia_error *errors;  /* per feature */
+} bin_job;
+
+static void bin_part(void *arg, int part, int n_parts)
+{
+    bin_job *job = arg;
+    const aia_matrix *x = job->x;
+    for (size_t f = (size_t)part; f < x->n_cols; f += (size_t)n_parts) {
+        if (job->learn) {
+            job->status[f] = learn_mapper(x, f, job->categorical && job->categorical[f], job->max_bins,
+                                          &job->out->mappers[f], &job->errors[f]);
+            if (job->status[f] != AIA_OK) continue;
+        }
+        const aia_bin_mapper *m = &job->out->mappers[f];
+        for (size_t i = 0; i < x->n_rows; i++) job->out->codes[i * x->n_cols + f] = aia_bin_of(m, x->col[f][i]);
+    }
+}
+
 aia_status gbdt_bin_matrix(const aia_matrix *x, const uint8_t *categorical, int max_bins, aia_bin_mapper *mappers,
-                           gbdt_binned *out, aia_error *err)
+                           aia_team *team, gbdt_binned *out, aia_error *err)
 {
     *out = (gbdt_binned){x->n_rows, x->n_cols, malloc(x->n_rows * x->n_cols), mappers};
     int learn = mappers == NULL;
     if (learn) out->mappers = calloc(x->n_cols, sizeof *out->mappers);
-    if (!out->codes || !out->mappers) {
-        gbdt_binned_free(out, learn);
-        return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory binning %zu x %zu values", x->n_rows, x->n_cols);
+    bin_job job = {x, categorical, max_bins, learn, out, calloc(x->n_cols, sizeof(aia_status)),
+                   malloc(x->n_cols * sizeof(aia_error))};
+    aia_status st = AIA_OK;
+    if (!out->codes || !out->mappers || !job.status || !job.errors) {
+        st = aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory binning %zu x %zu values", x->n_rows, x->n_cols);
+    } else {
+        if (team) aia_team_run(team, bin_part, &job);
+        else bin_part(&job, 0, 1);
+        for (size_t f = 0; f < x->n_cols && st == AIA_OK; f++)
+            if (job.status[f] != AIA_OK) {
+                *err = job.errors[f];
+                st = job.status[f];
+            }
     }
-    for (size_t f = 0; f < x->n_cols; f++) {
-        if (learn && learn_mapper(x, f, categorical && categorical[f], max_bins, &out->mappers[f], err) != AIA_OK) {
-            gbdt_binned_free(out, 1);
-            return err->code;
-        }
-        const aia_bin_mapper *m = &out->mappers[f];
-        for (size_t i = 0; i < x->n_rows; i++) out->codes[i * x->n_cols + f] = aia_bin_of(m, x->col[f][i]);
-    }
-    return AIA_OK;
+    free(job.status);
+    free(job.errors);
+    if (st != AIA_OK) gbdt_binned_free(out, learn);
+    return st;
 }

@@ -194,7 +194,7 @@ static aia_status trainer_init(trainer *tr, const aia_matrix *x, aia_error *err)
 {
     int threads = tr->p->threads ? tr->p->threads : aia_cpu_count();
     tr->threads = threads < tr->p->n_trees ? threads : tr->p->n_trees;
-    if (gbdt_bin_matrix(x, NULL, tr->p->max_bins, NULL, &tr->data, err) != AIA_OK) return err->code;
+    if (gbdt_bin_matrix(x, NULL, tr->p->max_bins, NULL, NULL, &tr->data, err) != AIA_OK) return err->code;
     tr->growers = calloc((size_t)tr->threads, sizeof *tr->growers);
     tr->oob_sum = calloc((size_t)tr->threads, sizeof *tr->oob_sum);
     tr->oob_n = calloc((size_t)tr->threads, sizeof *tr->oob_n);

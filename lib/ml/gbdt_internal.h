@@ -60,9 +60,11 @@ typedef struct gbdt_binned {
 
 /* Codes x into *out with `mappers`, or learns the mappers from x first
  * when it is NULL (categorical[f] non-zero: feature f holds category codes
- * 0..254, checked). Errors name the feature and the row. */
+ * 0..254, checked), features spread over `team` (may be NULL). Errors name
+ * the feature and the row (the lowest failing feature's, whatever the
+ * thread count). */
 aia_status gbdt_bin_matrix(const aia_matrix *x, const uint8_t *categorical, int max_bins, aia_bin_mapper *mappers,
-                           gbdt_binned *out, aia_error *err);
+                           aia_team *team, gbdt_binned *out, aia_error *err);
 
 /* Frees the codes, and the mappers when own_mappers. */
 void gbdt_binned_free(gbdt_binned *b, int own_mappers);

@@ -41,18 +41,18 @@ static void softmax_row(const double *score, size_t n, size_t i, int k_out, doub
     for (int k = 0; k < k_out; k++) p[k] /= sum;
 }
 
-void gbdt_gradients(aia_gbdt_objective obj, int k_out, const double *y, const double *score, size_t n, double *g,
-                    double *h)
+void gbdt_gradients(aia_gbdt_objective obj, int k_out, const double *y, const double *score, size_t n, size_t begin,
+                    size_t end, double *g, double *h)
 {
     if (obj == AIA_GBDT_REGRESSION) {
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = begin; i < end; i++) {
             g[i] = score[i] - y[i];
             h[i] = 1;
         }
         return;
     }
     if (obj == AIA_GBDT_BINARY) {
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = begin; i < end; i++) {
             double p = sigmoid(score[i]);
             g[i] = p - y[i];
             h[i] = fmax(p * (1 - p), PROB_EPS);
@@ -60,7 +60,7 @@ void gbdt_gradients(aia_gbdt_objective obj, int k_out, const double *y, const do
         return;
     }
     double p[256];
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = begin; i < end; i++) {
         softmax_row(score, n, i, k_out, p);
         for (int k = 0; k < k_out; k++) {
             size_t at = (size_t)k * n + i;

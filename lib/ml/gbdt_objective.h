@@ -13,9 +13,10 @@
  * of the positive rate, or the log class priors. */
 void gbdt_init_score(aia_gbdt_objective obj, int k_out, const double *y, size_t n, double *init);
 
-/* g and h (k_out * n each) at the current scores. */
-void gbdt_gradients(aia_gbdt_objective obj, int k_out, const double *y, const double *score, size_t n, double *g,
-                    double *h);
+/* g and h (k_out * n each) at the current scores, for rows [begin, end)
+ * only: threads each take a range. */
+void gbdt_gradients(aia_gbdt_objective obj, int k_out, const double *y, const double *score, size_t n, size_t begin,
+                    size_t end, double *g, double *h);
 
 /* Mean loss: squared error for regression, log loss otherwise. */
 double gbdt_loss(aia_gbdt_objective obj, int k_out, const double *y, const double *score, size_t n);

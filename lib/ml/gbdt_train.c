@@ -138,8 +138,10 @@ static aia_status trainer_init(trainer *t, const aia_gbdt_data *train, const aia
     size_t n = train->x.n_rows, k = (size_t)t->k_out;
     int threads = p->threads ? p->threads : aia_cpu_count();
     if (threads > 1 && aia_team_create(threads, &t->team, err) != AIA_OK) return err->code;
-    if (gbdt_bin_matrix(&train->x, train->categorical, p->max_bins, NULL, &t->train, err) != AIA_OK) return err->code;
-    if (valid && gbdt_bin_matrix(&valid->x, train->categorical, p->max_bins, t->train.mappers, &t->valid, err) != AIA_OK)
+    if (gbdt_bin_matrix(&train->x, train->categorical, p->max_bins, NULL, t->team, &t->train, err) != AIA_OK)
+        return err->code;
+    if (valid &&
+        gbdt_bin_matrix(&valid->x, train->categorical, p->max_bins, t->train.mappers, t->team, &t->valid, err) != AIA_OK)
         return err->code;
     t->y_train = train->y;
     t->y_valid = valid ? valid->y : NULL;
@@ -213,10 +215,26 @@ static void add_tree(trainer *t, const aia_tree *tree, int k, size_t n_sampled)
     for (size_t i = 0; i < t->valid.n_rows; i++) vs[i] += gbdt_tree_value_binned(tree, &t->valid, i);
 }
 
+static void gradients_part(void *arg, int part, int n_parts)
+{
+    const trainer *t = arg;
+    size_t n = t->train.n_rows;
+    gbdt_gradients(t->p->objective, t->k_out, t->y_train, t->score, n, n * (size_t)part / (size_t)n_parts,
+                   n * (size_t)(part + 1) / (size_t)n_parts, t->g, t->h);
+}
+
+/* Gradients are per row (exp and a division each for log loss): split the
+ * rows over the team. Each row's result is the same whoever computes it. */
+static void compute_gradients(trainer *t)
+{
+    if (t->team) aia_team_run(t->team, gradients_part, t);
+    else gradients_part(t, 0, 1);
+}
+
 static aia_status boost_round(trainer *t, int round, aia_error *err)
 {
     size_t n = t->train.n_rows;
-    gbdt_gradients(t->p->objective, t->k_out, t->y_train, t->score, n, t->g, t->h);
+    compute_gradients(t);
     size_t m = sample_rows(t, round);
     for (int k = 0; k < t->k_out; k++) {
         int nf = sample_features(t, round, k);
