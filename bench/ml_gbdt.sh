@@ -24,7 +24,9 @@
 # BENCH_ML_LATENCY_CALLS (100000, ours), BENCH_ML_PEER_LATENCY_CALLS (2000:
 # one Python call costs 50 µs to 2 ms), BENCH_ML_BATCH_REPEATS (5),
 # BENCH_ML_MODELS (all: "aia-gbdt lightgbm xgboost sklearn-hgb aia-logistic
-# sklearn-logistic"), BENCH_OUT.
+# sklearn-logistic"), BENCH_ML_QUIET_PCT (5) and BENCH_ML_ATTEMPTS (3): a
+# model's run with more other load than that is repeated, the least disturbed
+# run kept; BENCH_OUT.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -43,6 +45,8 @@ CPUS="${BENCH_ML_CPUS:-0,1}"
 LAT_CALLS="${BENCH_ML_LATENCY_CALLS:-100000}"
 PEER_LAT_CALLS="${BENCH_ML_PEER_LATENCY_CALLS:-2000}"
 REPEATS="${BENCH_ML_BATCH_REPEATS:-5}"
+QUIET_PCT="${BENCH_ML_QUIET_PCT:-5}"
+ATTEMPTS="${BENCH_ML_ATTEMPTS:-3}"
 MODELS="${BENCH_ML_MODELS:-aia-gbdt lightgbm xgboost sklearn-hgb aia-logistic sklearn-logistic}"
 VENV="$BENCH_OUT/venv"
 DATA="$BENCH_OUT/ml/rows-$ROWS"
@@ -93,22 +97,52 @@ for model in $MODELS; do
     cmd+=(--train "$DATA/train.csv" --test "$DATA/test.csv" --threads "$THREADS"
           --batch-repeats "$REPEATS")
     name="ml-$model"
-    bench_log "$name: $ROWS rows, $THREADS threads, taskset -c $CPUS (load $(cut -d' ' -f1-3 /proc/loadavg))"
-    load0="$(cut -d' ' -f1-3 /proc/loadavg)"
-    b0="$(bench_machine_busy_ticks)"
-    w0="$(date +%s.%N)"
-    taskset -c "$CPUS" python3 "$BENCH_ROOT/bench/report.py" exec-cpu "$BENCH_OUT/raw/$name.cpu" -- \
-        "${cmd[@]}" >"$BENCH_OUT/raw/$name.json" 2>"$BENCH_OUT/raw/$name.err" \
-        || { cat "$BENCH_OUT/raw/$name.err" >&2; bench_die "$name failed"; }
-    w1="$(date +%s.%N)"
-    b1="$(bench_machine_busy_ticks)"
-    load1="$(cut -d' ' -f1-3 /proc/loadavg)"
-    python3 "$BENCH_ROOT/bench/report.py" ml-record --in "$BENCH_OUT/raw/$name.json" \
-        --out "$BENCH_OUT/results/$name.json" --name "$name" --data "$DATA" \
-        --cpu-file "$BENCH_OUT/raw/$name.cpu" --wall "$(awk -v a="$w0" -v b="$w1" 'BEGIN { print b - a }')" \
-        --machine-busy-ticks "$((b1 - b0))" --clk-tck "$(getconf CLK_TCK)" --ncpu "$(nproc --all)" \
-        --taskset "$CPUS" --loadavg-start "$load0" --loadavg-end "$load1" --commit "$commit" \
-        || bench_die "$name: could not record results"
+    # Every model uses both cores, so another job on the machine shows
+    # directly in its times: a run with more than BENCH_ML_QUIET_PCT % of
+    # other load is repeated (BENCH_ML_ATTEMPTS runs at most, after waiting
+    # up to 2 min for a 1-minute load average below 1), and the least
+    # disturbed run is kept; the record says how many were made.
+    best="" best_other=""
+    for attempt in $(seq 1 "$ATTEMPTS"); do
+        if [ "$attempt" -gt 1 ]; then
+            for _ in $(seq 1 12); do
+                awk -v l="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN { exit !(l < 1.0) }' && break
+                sleep 10
+            done
+        fi
+        bench_log "$name: $ROWS rows, $THREADS threads, taskset -c $CPUS, run $attempt (load $(cut -d' ' -f1-3 /proc/loadavg))"
+        load0="$(cut -d' ' -f1-3 /proc/loadavg)"
+        b0="$(bench_machine_busy_ticks)"
+        w0="$(date +%s.%N)"
+        taskset -c "$CPUS" python3 "$BENCH_ROOT/bench/report.py" exec-cpu "$BENCH_OUT/raw/$name.cpu" -- \
+            "${cmd[@]}" >"$BENCH_OUT/raw/$name.json" 2>"$BENCH_OUT/raw/$name.err" \
+            || { cat "$BENCH_OUT/raw/$name.err" >&2; bench_die "$name failed"; }
+        w1="$(date +%s.%N)"
+        b1="$(bench_machine_busy_ticks)"
+        load1="$(cut -d' ' -f1-3 /proc/loadavg)"
+        python3 "$BENCH_ROOT/bench/report.py" ml-record --in "$BENCH_OUT/raw/$name.json" \
+            --out "$BENCH_OUT/raw/$name.run$attempt.json" --name "$name" --data "$DATA" \
+            --cpu-file "$BENCH_OUT/raw/$name.cpu" --wall "$(awk -v a="$w0" -v b="$w1" 'BEGIN { print b - a }')" \
+            --machine-busy-ticks "$((b1 - b0))" --clk-tck "$(getconf CLK_TCK)" --ncpu "$(nproc --all)" \
+            --taskset "$CPUS" --loadavg-start "$load0" --loadavg-end "$load1" --commit "$commit" \
+            --attempt "$attempt" \
+            || bench_die "$name: could not record results"
+        other="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["other_cpu_pct"] or 0)' \
+                 "$BENCH_OUT/raw/$name.run$attempt.json")"
+        bench_log "$name: run $attempt: other load ${other} %"
+        if [ -z "$best" ] || awk -v a="$other" -v b="$best_other" 'BEGIN { exit !(a < b) }'; then
+            best="$BENCH_OUT/raw/$name.run$attempt.json" best_other="$other"
+        fi
+        awk -v a="$other" -v q="$QUIET_PCT" 'BEGIN { exit !(a <= q) }' && break
+    done
+    python3 - "$best" "$BENCH_OUT/results/$name.json" "$attempt" <<'PY'
+import json, sys
+rec = json.load(open(sys.argv[1]))
+rec["attempts"] = int(sys.argv[3])
+with open(sys.argv[2], "w") as f:
+    json.dump(rec, f, indent=1, sort_keys=True)
+    f.write("\n")
+PY
 done
 python3 "$BENCH_ROOT/bench/report.py" ml-summary "$BENCH_OUT"/results/ml-*.json
 

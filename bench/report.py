@@ -857,6 +857,7 @@ def cmd_ml_record(a):
         "loadavg_start": a.loadavg_start,
         "loadavg_end": a.loadavg_end,
         "commit": a.commit,
+        "attempt": a.attempt,
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     })
     with open(a.out, "w") as f:
@@ -1025,8 +1026,8 @@ def render_ml(recs, w):
     w("")
     w("| model | version | train s | trees / iterations | AUC | peak MiB: after reading data / over training / end "
       "| added by training MiB | batch rows/s best / median | 1-row p50 / p99 / mean µs | 1-row calls "
-      "| process CPU s / wall s | other load % | load avg at start |")
-    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+      "| process CPU s / wall s | other load % | load avg at start | run kept / runs |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     order = ["aia-gbdt", "lightgbm", "xgboost", "sklearn-hgb", "aia-logistic", "sklearn-logistic"]
     for key in order + sorted(k for k in by if k not in order):
         r = by.get(key)
@@ -1039,13 +1040,16 @@ def render_ml(recs, w):
           f"| {fnum(r['batch_rows_per_s'])} / {fnum(r.get('batch_rows_per_s_median'))} "
           f"| {fnum(r['single_p50_us'], 2)} / {fnum(r['single_p99_us'], 2)} / {fnum(r.get('single_mean_us'), 2)} "
           f"| {fnum(r.get('single_calls'))} | {fnum(r.get('process_cpu_s'), 1)} / {fnum(r.get('process_wall_s'), 1)} "
-          f"| {fnum(r.get('other_cpu_pct'), 1)} | {r.get('loadavg_start', '')} |")
+          f"| {fnum(r.get('other_cpu_pct'), 1)} | {r.get('loadavg_start', '')} "
+          f"| {r.get('attempt', 1)} / {r.get('attempts', 1)} |")
     w("")
     w("*after reading data*: VmHWM once both CSV files are parsed (our reader maps the file and drops the "
       "pages it has parsed; numpy's `loadtxt` holds its arrays). *process CPU s / wall s*: user + sys and "
       "wall time of the whole process (reading the data, training, every prediction). *other load %*: "
       "busy CPU of the machine (/proc/stat) not used by the process, as a share of both cores: above a "
-      "few percent something else was running and the times are noisy.")
+      "few percent something else was running and the times are noisy. *run kept / runs*: a model whose "
+      "run had more than 5 % of other load was run again (3 runs at most, after waiting for the load "
+      "average to fall below 1) and the least disturbed run is the one shown.")
     w("")
 
 
@@ -1113,6 +1117,7 @@ def main():
     mr.add_argument("--loadavg-start", default="")
     mr.add_argument("--loadavg-end", default="")
     mr.add_argument("--commit", default="")
+    mr.add_argument("--attempt", type=int, default=1)
     ms = sub.add_parser("ml-summary")
     ms.add_argument("files", nargs="+")
     sub.add_parser("machine")
