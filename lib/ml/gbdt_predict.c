@@ -87,11 +87,43 @@ static void tree_values4(const aia_tree *t, const double *rows, size_t nf, doubl
     acc[3 * stride] += t->leaf_value[~n3];
 }
 
+/* One row through four trees (stride apart) in lockstep, the single-row
+ * counterpart of tree_values4: four independent chains of loads instead
+ * of one. The four leaf values land in v[0..4). */
+static void four_trees(const aia_tree *t, int stride, const double *row, double *v)
+{
+    const aia_tree *t0 = t, *t1 = t + stride, *t2 = t + 2 * stride, *t3 = t + 3 * stride;
+    int n0 = t0->n_leaves > 1 ? 0 : ~0, n1 = t1->n_leaves > 1 ? 0 : ~0;
+    int n2 = t2->n_leaves > 1 ? 0 : ~0, n3 = t3->n_leaves > 1 ? 0 : ~0;
+    while (n0 >= 0 || n1 >= 0 || n2 >= 0 || n3 >= 0) {
+        if (n0 >= 0) n0 = step(t0, n0, row);
+        if (n1 >= 0) n1 = step(t1, n1, row);
+        if (n2 >= 0) n2 = step(t2, n2, row);
+        if (n3 >= 0) n3 = step(t3, n3, row);
+    }
+    v[0] = t0->leaf_value[~n0];
+    v[1] = t1->leaf_value[~n1];
+    v[2] = t2->leaf_value[~n2];
+    v[3] = t3->leaf_value[~n3];
+}
+
 void aia_gbdt_predict_raw(const aia_gbdt_model *m, const double *row, double *out)
 {
-    for (int k = 0; k < m->n_outputs; k++) out[k] = m->init_score[k];
-    for (int r = 0; r < m->n_rounds; r++)
-        for (int k = 0; k < m->n_outputs; k++) out[k] += tree_value(&m->trees[r * m->n_outputs + k], row);
+    int K = m->n_outputs;
+    for (int k = 0; k < K; k++) {
+        double acc = m->init_score[k], v[4];
+        int r = 0;
+        for (; r + 4 <= m->n_rounds; r += 4) {
+            four_trees(&m->trees[r * K + k], K, row, v);
+            /* Added one round at a time, as the batch path does: the same bits. */
+            acc += v[0];
+            acc += v[1];
+            acc += v[2];
+            acc += v[3];
+        }
+        for (; r < m->n_rounds; r++) acc += tree_value(&m->trees[r * K + k], row);
+        out[k] = acc;
+    }
 }
 
 void aia_gbdt_predict(const aia_gbdt_model *m, const double *row, double *out)
