@@ -48,6 +48,7 @@ typedef struct grower {
     leaf *leaves;
     int n_leaves;
     uint32_t *scratch; /* the right side of a partition */
+    double *og, *oh;   /* the leaf's gradients and hessians in row order */
     hist_bin **free_hist; /* unused buffers of the pool, a stack */
     int n_free_hist;
 } grower;
@@ -75,26 +76,24 @@ static size_t used_bins(const gbdt_grow_args *a, int j)
     return (size_t)a->data->mappers[a->features[j]].n_bins + 1;
 }
 
-/* Histograms of features [j0, j1) of lf, in one pass over its rows: each
- * row's codes are read together and its gradient pair is added to each of
- * those features' histograms. */
+/* Histograms of features [j0, j1) of lf, one feature at a time: the
+ * feature's 256-bin table stays in L1 while the leaf's rows stream through
+ * (their codes from the feature's column, read in ascending row order,
+ * their gradients from gr->og/oh, gathered once per leaf). */
 static void hist_range(const grower *gr, leaf *lf, int j0, int j1)
 {
     const gbdt_grow_args *a = gr->a;
     const uint32_t *rows = a->rows + lf->begin;
-    const uint8_t *codes = a->data->codes;
-    size_t n = lf->end - lf->begin, nf = a->data->n_features;
-    const int *feat = a->features;
-    hist_bin *hist = lf->hist;
-    for (int j = j0; j < j1; j++) /* only the bins the feature has: few for low-cardinality features */
-        memset(hist + (size_t)j * GBDT_HIST_BINS, 0, used_bins(a, j) * sizeof(hist_bin));
-    for (size_t i = 0; i < n; i++) {
-        const uint8_t *rc = codes + (size_t)rows[i] * nf;
-        double g = a->g[rows[i]], h = a->h[rows[i]];
-        for (int j = j0; j < j1; j++) {
-            hist_bin *b = &hist[(size_t)j * GBDT_HIST_BINS + rc[feat[j]]];
-            b->g += g;
-            b->h += h;
+    size_t n = lf->end - lf->begin;
+    const double *og = gr->og, *oh = gr->oh;
+    for (int j = j0; j < j1; j++) {
+        const uint8_t *column = a->data->columns + (size_t)a->features[j] * a->data->n_rows;
+        hist_bin *hb = lf->hist + (size_t)j * GBDT_HIST_BINS;
+        memset(hb, 0, used_bins(a, j) * sizeof(hist_bin)); /* only the bins the feature has */
+        for (size_t i = 0; i < n; i++) {
+            hist_bin *b = &hb[column[rows[i]]];
+            b->g += og[i];
+            b->h += oh[i];
             b->n++;
         }
     }
@@ -121,6 +120,11 @@ static void hist_part(void *arg, int part, int n_parts)
  * thread count, so the model does not depend on it. */
 static void hist_build(grower *gr, leaf *lf)
 {
+    const uint32_t *rows = gr->a->rows + lf->begin;
+    for (size_t i = 0, n = lf->end - lf->begin; i < n; i++) { /* gathered once, read once per feature */
+        gr->og[i] = gr->a->g[rows[i]];
+        gr->oh[i] = gr->a->h[rows[i]];
+    }
     hist_job job = {gr, lf};
     if (gr->a->team && lf->end - lf->begin >= PARALLEL_MIN_ROWS) aia_team_run(gr->a->team, hist_part, &job);
     else hist_range(gr, lf, 0, gr->a->n_feat);
@@ -260,14 +264,13 @@ static size_t partition_rows(const grower *gr, const leaf *lf)
 {
     const gbdt_grow_args *a = gr->a;
     int f = a->features[lf->best.feature];
-    const uint8_t *codes = a->data->codes + f;
-    size_t nf = a->data->n_features;
+    const uint8_t *column = a->data->columns + (size_t)f * a->data->n_rows;
     const aia_bin_mapper *m = &a->data->mappers[f];
     uint32_t *rows = a->rows, *right = gr->scratch;
     size_t nl = lf->begin, nr = 0;
     for (size_t i = lf->begin; i < lf->end; i++) {
         uint32_t r = rows[i];
-        if (goes_left(codes[(size_t)r * nf], m, &lf->best)) rows[nl++] = r;
+        if (goes_left(column[r], m, &lf->best)) rows[nl++] = r;
         else right[nr++] = r;
     }
     memcpy(rows + nl, right, nr * sizeof *rows);
@@ -420,15 +423,18 @@ aia_status gbdt_grow_tree(const gbdt_grow_args *a, aia_tree *tree, size_t *leaf_
 {
     int max_leaves = a->params->max_leaves;
     grower gr = {a, tree, calloc((size_t)max_leaves, sizeof(leaf)), 0, malloc(a->n_rows * sizeof(uint32_t)),
+                 malloc(a->n_rows * sizeof(double)), malloc(a->n_rows * sizeof(double)),
                  malloc((size_t)max_leaves * sizeof(hist_bin *)), max_leaves};
     aia_status st = AIA_OK;
-    if (!gr.leaves || !gr.scratch || !gr.free_hist || tree_alloc(tree, max_leaves) != AIA_OK)
+    if (!gr.leaves || !gr.scratch || !gr.og || !gr.oh || !gr.free_hist || tree_alloc(tree, max_leaves) != AIA_OK)
         st = aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory growing a tree of %d leaves", max_leaves);
     if (gr.free_hist) memcpy(gr.free_hist, a->hist_pool, (size_t)max_leaves * sizeof(hist_bin *));
     if (st == AIA_OK) st = grow_from_root(&gr, err);
     if (st == AIA_OK) finish_leaves(&gr, leaf_range);
     free(gr.leaves);
     free(gr.scratch);
+    free(gr.og);
+    free(gr.oh);
     free(gr.free_hist);
     if (st != AIA_OK) gbdt_tree_free(tree);
     return st;

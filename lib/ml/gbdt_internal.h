@@ -47,14 +47,17 @@ struct aia_gbdt_model {
     aia_tree *trees;   /* n_rounds * n_outputs; round r, output k at r * n_outputs + k */
 };
 
-/* The binned training set, row-major: a row's codes share a cache line,
- * so a histogram pass reads each row once and spreads its updates over
- * every feature's histogram (no run of updates to one bin stalls on the
- * previous one), the "row-wise" layout LightGBM and XGBoost use for dense
- * data. One mapper per feature. */
+/* The binned data in both layouts. Column-major for the GBDT's
+ * histograms and partitions: one feature's 256-bin table stays in L1 while
+ * a leaf's rows stream through its column (LightGBM's "col-wise" mode;
+ * measured on 1M x 28 with 2 threads: 20-22 s against 23 s row-wise).
+ * Row-major for walking one row through a tree (validation scores, rows
+ * left out of a subsample) and for the forest, whose nodes try a few
+ * random features each. One mapper per feature. */
 typedef struct gbdt_binned {
     size_t n_rows, n_features;
     uint8_t *codes;          /* codes[i * n_features + f] */
+    uint8_t *columns;        /* columns[f * n_rows + i], the same codes */
     aia_bin_mapper *mappers; /* n_features */
 } gbdt_binned;
 
