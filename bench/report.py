@@ -950,7 +950,7 @@ def render_ml(recs, w):
       "data plus whatever training adds; *added* is that peak minus VmRSS just before training); "
       f"*AUC*, test ROC AUC of P(class 1); *batch rows/s*, test rows ÷ the best of {any_r.get('batch_repeats')} "
       "predictions of the whole test set in one call (ours: `aia_gbdt_predict_batch` / "
-      "`aia_linear_predict_batch`, which run on the calling thread alone; the peers predict with their 2 threads); *1-row*, one prediction of one row, each call "
+      "`aia_linear_predict_batch`: the GBDT spreads a batch this large over the CPUs the process may use, here the 2 of its `taskset`, the linear model runs on the calling thread; the peers predict with their 2 threads); *1-row*, one prediction of one row, each call "
       "timed on its own: ours is `aia_gbdt_predict` (`aia_linear_predict`) on row-major copies of test "
       f"rows, {fnum((ours or any_r).get('single_calls'))} calls (the clock pair itself costs "
       f"{fnum(1000 * ((ours or any_r).get('timer_overhead_p50_us') or 0))} ns); the peers' is their Python "
