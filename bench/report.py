@@ -888,6 +888,17 @@ def ml_version(r):
     return v.get(lib, "") if lib else (r.get("commit") or "")
 
 
+def ml_single_verdict(r):
+    """The goal is judged on the median; say so when the mean is over it."""
+    p50 = r["single_p50_us"]
+    means = [v for v in (r.get("single_mean_us"), r.get("single_loop_mean_us")) if v is not None]
+    if p50 >= ML_SINGLE_US_MAX:
+        return "**missed**"
+    if means and max(means) >= ML_SINGLE_US_MAX:
+        return f"met at the median; the mean ({max(means):.2f} µs) is not under {ML_SINGLE_US_MAX:.0f} µs"
+    return "met"
+
+
 def render_ml(recs, w):
     by = {r["key"]: r for r in recs.values()}
     any_r = next(iter(recs.values()))
@@ -1002,7 +1013,7 @@ def render_ml(recs, w):
         w(f"| single-row prediction < {ML_SINGLE_US_MAX:.0f} µs | p50 {p50:.2f} µs (p99 "
           f"{ours['single_p99_us']:.2f}, mean of an untimed loop {fnum(ours.get('single_loop_mean_us'), 2)}) "
           f"| {fnum(lg['single_p50_us'], 1) + ' µs (Python call)' if lg else '–'} | p50 "
-          f"| {'met' if p50 < ML_SINGLE_US_MAX else '**missed**'} |")
+          f"| {ml_single_verdict(ours)} |")
         w("")
 
     lo, ls = by.get("aia-logistic"), by.get("sklearn-logistic")
