@@ -423,6 +423,19 @@ def md_escape(s):
     return s.replace("|", "\\|").replace("`", "'")
 
 
+def write_errors(w, recs, who):
+    """Lists the runs' errors by message (nothing when every request succeeded)."""
+    errs = {r["name"]: r["error_distribution"] for r in recs.values() if r["errors"]}
+    if not errs:
+        return
+    w("")
+    w(f"Errors reported by {who}:")
+    w("")
+    for n, d in errs.items():
+        for msg, c in d.items():
+            w(f"- {n}: {c} × {md_escape(msg)}")
+
+
 def sside(r):
     if r.get("server_p50_ms") is None:
         return "–"
@@ -548,14 +561,7 @@ def cmd_render(a):
       "add the client's queueing. *ghz CPU s*: user+sys of the ghz process. *other load %*: the machine's busy CPU time "
       "(/proc/stat) not used by the server or ghz during the run, as a share of all cores; more "
       "than a few percent means something else was running and the run is noisy.")
-    errs = {r["name"]: r["error_distribution"] for r in recs.values() if r["errors"]}
-    if errs:
-        w("")
-        w("Errors reported by ghz:")
-        w("")
-        for n, d in errs.items():
-            for msg, c in d.items():
-                w(f"- {n}: {c} × {md_escape(msg)}")
+    write_errors(w, recs, "ghz")
     w("")
 
     if a.perf_dir and os.path.exists(os.path.join(a.perf_dir, "perf-sym.txt")):
@@ -796,14 +802,7 @@ def render_gateway(recs, m, w):
       "body bytes ÷ requests (for gRPC, the 5-byte frame header plus the message): a check that every "
       "request got the full answer. *other load %*: busy CPU (/proc/stat) used by neither aia-server, "
       "the gateway nor the client, as a share of all cores: above a few percent the run was disturbed.")
-    errs = {r["name"]: r["error_distribution"] for r in recs.values() if r["errors"]}
-    if errs:
-        w("")
-        w("Errors reported by the clients:")
-        w("")
-        for n, d in errs.items():
-            for msg, c in d.items():
-                w(f"- {n}: {c} × {md_escape(msg)}")
+    write_errors(w, recs, "the clients")
     w("")
 
 # --------------------------------------------------------------------------
