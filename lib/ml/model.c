@@ -148,7 +148,14 @@ static const char **feature_names(const aia_train_spec *spec, const aia_frame *f
     }
     *n = 0;
     if (spec->features) {
-        for (size_t i = 0; i < spec->n_features && i < cols; i++) names[(*n)++] = spec->features[i];
+        for (size_t i = 0; i < spec->n_features && i < cols; i++) {
+            if (strcmp(spec->features[i], spec->target) == 0) { /* the answer among the inputs: a leak */
+                free(names);
+                aia_error_set(err, AIA_INVALID_ARGUMENT, "features: '%s' is the target column", spec->target);
+                return NULL;
+            }
+            names[(*n)++] = spec->features[i];
+        }
         if (spec->n_features > cols) {
             free(names);
             aia_error_set(err, AIA_INVALID_ARGUMENT, "%zu features named but %s has only %zu columns", spec->n_features,

@@ -189,6 +189,10 @@ static void training_errors_are_named(void **state)
     spec.n_features = 2;
     assert_int_equal(aia_model_train(&spec, tr, NULL, NULL, NULL, &m, &err), AIA_NOT_FOUND);
     assert_non_null(strstr(err.message, "nope"));
+    const char *leaky[] = {"tenure", "target"};
+    spec.features = leaky;
+    assert_int_equal(aia_model_train(&spec, tr, NULL, NULL, NULL, &m, &err), AIA_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.message, "'target' is the target column"));
     assert_null(m);
     aia_frame_free(tr);
 }
