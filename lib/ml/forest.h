@@ -56,7 +56,8 @@ typedef struct aia_forest aia_forest;
 /* Trains a forest on x (NaN = missing) and y (class index or target).
  * `oob`, when non-NULL and bootstrapping, receives the out-of-bag accuracy
  * (classification) or R^2 (regression) over the rows some tree left out
- * (NaN when no row was). Errors: INVALID_ARGUMENT naming the parameter or
+ * (NaN when no row was, and for data of more than 1,024 features, where the
+ * estimate is not computed). Errors: INVALID_ARGUMENT naming the parameter or
  * the first bad label's row; RESOURCE_EXHAUSTED. */
 aia_status aia_forest_train(const aia_forest_params *params, const aia_matrix *x, const double *y, double *oob,
                             aia_forest **out, aia_error *err);
