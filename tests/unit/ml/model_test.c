@@ -91,11 +91,9 @@ static void check_round_trip(const aia_model *m, const aia_frame *test)
     double *a = malloc(n * k * sizeof *a), *b = malloc(n * k * sizeof *b);
     aia_error err;
     assert_int_equal(aia_model_predict_frame(m, test, a, &err), AIA_OK);
-    char path[] = "/tmp/aia-model-test-XXXXXX";
     const char *dir = getenv("TEST_TMPDIR");
     char full[512];
     snprintf(full, sizeof full, "%s/model-%s.aiamodel", dir ? dir : "/tmp", aia_algorithm_name(aia_model_algorithm(m)));
-    (void)path;
     aia_model_meta meta[] = {{"job_id", "job-42"}, {"data_sha256", "abc"}};
     assert_int_equal(aia_model_save(m, meta, 2, full, &err), AIA_OK);
     aia_model *loaded;
