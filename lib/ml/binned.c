@@ -13,7 +13,6 @@ void gbdt_binned_free(gbdt_binned *b, int own_mappers)
     if (own_mappers && b->mappers)
         for (size_t f = 0; f < b->n_features; f++) aia_bin_mapper_free(&b->mappers[f]);
     if (own_mappers) free(b->mappers);
-    free(b->codes);
     free(b->columns);
     memset(b, 0, sizeof *b);
 }
@@ -72,23 +71,20 @@ static void bin_part(void *arg, int part, int n_parts)
         }
         const aia_bin_mapper *m = &job->out->mappers[f];
         uint8_t *column = job->out->columns + f * x->n_rows;
-        for (size_t i = 0; i < x->n_rows; i++) {
-            column[i] = aia_bin_of(m, x->col[f][i]);
-            job->out->codes[i * x->n_cols + f] = column[i];
-        }
+        for (size_t i = 0; i < x->n_rows; i++) column[i] = aia_bin_of(m, x->col[f][i]);
     }
 }
 
 aia_status gbdt_bin_matrix(const aia_matrix *x, const uint8_t *categorical, int max_bins, aia_bin_mapper *mappers,
                            aia_team *team, gbdt_binned *out, aia_error *err)
 {
-    *out = (gbdt_binned){x->n_rows, x->n_cols, malloc(x->n_rows * x->n_cols), malloc(x->n_rows * x->n_cols), mappers};
+    *out = (gbdt_binned){x->n_rows, x->n_cols, malloc(x->n_rows * x->n_cols), mappers};
     int learn = mappers == NULL;
     if (learn) out->mappers = calloc(x->n_cols, sizeof *out->mappers);
     bin_job job = {x, categorical, max_bins, learn, out, calloc(x->n_cols, sizeof(aia_status)),
                    malloc(x->n_cols * sizeof(aia_error))};
     aia_status st = AIA_OK;
-    if (!out->codes || !out->columns || !out->mappers || !job.status || !job.errors) {
+    if (!out->columns || !out->mappers || !job.status || !job.errors) {
         st = aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory binning %zu x %zu values", x->n_rows, x->n_cols);
     } else {
         if (team) aia_team_run(team, bin_part, &job);

@@ -133,20 +133,17 @@ static int is_pure(const forest_grower *g, size_t begin, size_t end)
 
 static void build_hist(forest_grower *g, size_t begin, size_t end, int n_try)
 {
-    size_t stride = (size_t)g->k_out + 1, nf = g->data->n_features;
+    size_t stride = (size_t)g->k_out + 1;
     for (int j = 0; j < n_try; j++) {
+        const uint8_t *column = g->data->columns + (size_t)g->features[j] * g->data->n_rows;
+        double *hist = g->hist + (size_t)j * GBDT_HIST_BINS * stride;
         size_t used = (size_t)g->data->mappers[g->features[j]].n_bins + 1;
-        memset(g->hist + (size_t)j * GBDT_HIST_BINS * stride, 0, used * stride * sizeof *g->hist);
-    }
-    for (size_t i = begin; i < end; i++) {
-        uint32_t r = g->rows[i];
-        const uint8_t *rc = g->data->codes + (size_t)r * nf;
-        int cls = g->classification ? (int)g->y[r] : 0;
-        double v = g->classification ? 1 : g->y[r];
-        for (int j = 0; j < n_try; j++) {
-            double *cell = g->hist + ((size_t)j * GBDT_HIST_BINS + rc[g->features[j]]) * stride;
+        memset(hist, 0, used * stride * sizeof *hist);
+        for (size_t i = begin; i < end; i++) {
+            uint32_t r = g->rows[i];
+            double *cell = hist + (size_t)column[r] * stride;
             cell[0] += 1;
-            cell[1 + cls] += v;
+            cell[1 + (g->classification ? (int)g->y[r] : 0)] += g->classification ? 1 : g->y[r];
         }
     }
 }
@@ -201,10 +198,11 @@ static fsplit best_split(forest_grower *g, aia_rng *rng, size_t begin, size_t en
 static size_t partition(forest_grower *g, size_t begin, size_t end, const fsplit *s)
 {
     const aia_bin_mapper *m = &g->data->mappers[s->feature];
-    size_t nf = g->data->n_features, nl = begin, nr = 0;
+    const uint8_t *column = g->data->columns + (size_t)s->feature * g->data->n_rows;
+    size_t nl = begin, nr = 0;
     for (size_t i = begin; i < end; i++) {
         uint32_t r = g->rows[i];
-        uint8_t code = g->data->codes[(size_t)r * nf + (size_t)s->feature];
+        uint8_t code = column[r];
         int left = code == m->missing_bin ? s->default_left : code <= s->bin;
         if (left) g->rows[nl++] = r;
         else g->scratch[nr++] = r;

@@ -470,7 +470,7 @@ double gbdt_tree_value_binned(const aia_tree *t, const gbdt_binned *d, size_t i)
 {
     int node = t->n_leaves > 1 ? 0 : ~0;
     while (node >= 0) {
-        uint8_t code = d->codes[i * d->n_features + (size_t)t->feature[node]];
+        uint8_t code = d->columns[(size_t)t->feature[node] * d->n_rows + i];
         int left;
         if (code == d->mappers[t->feature[node]].missing_bin) left = t->default_left[node];
         else if (t->is_cat[node]) left = (int)(t->cat_left[4 * (size_t)node + (code >> 6)] >> (code & 63)) & 1;

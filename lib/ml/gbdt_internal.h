@@ -47,17 +47,14 @@ struct aia_gbdt_model {
     aia_tree *trees;   /* n_rounds * n_outputs; round r, output k at r * n_outputs + k */
 };
 
-/* The binned data in both layouts. Column-major for the GBDT's
- * histograms and partitions: one feature's 256-bin table stays in L1 while
- * a leaf's rows stream through its column (LightGBM's "col-wise" mode;
- * measured on 1M x 28 with 2 threads: 20-22 s against 23 s row-wise).
- * Row-major for walking one row through a tree (validation scores, rows
- * left out of a subsample) and for the forest, whose nodes try a few
- * random features each. One mapper per feature. */
+/* The binned data, column-major: one feature's 256-bin table stays in L1
+ * while a leaf's rows stream through its column (LightGBM's "col-wise"
+ * mode; measured on 1M x 28 with 2 threads: 20-22 s against 23 s with
+ * row-major codes). Tree walks and the forest read the same columns. One
+ * mapper per feature. */
 typedef struct gbdt_binned {
     size_t n_rows, n_features;
-    uint8_t *codes;          /* codes[i * n_features + f] */
-    uint8_t *columns;        /* columns[f * n_rows + i], the same codes */
+    uint8_t *columns;        /* columns[f * n_rows + i]: feature f of row i */
     aia_bin_mapper *mappers; /* n_features */
 } gbdt_binned;
 
@@ -69,7 +66,7 @@ typedef struct gbdt_binned {
 aia_status gbdt_bin_matrix(const aia_matrix *x, const uint8_t *categorical, int max_bins, aia_bin_mapper *mappers,
                            aia_team *team, gbdt_binned *out, aia_error *err);
 
-/* Frees the codes, and the mappers when own_mappers. */
+/* Frees the columns, and the mappers when own_mappers. */
 void gbdt_binned_free(gbdt_binned *b, int own_mappers);
 
 /* Per-bin gradient statistics of one feature. */

@@ -88,7 +88,7 @@ static aia_status check_data(const aia_gbdt_params *p, const aia_gbdt_data *d, c
 typedef struct trainer {
     const aia_gbdt_params *p;
     int k_out;
-    gbdt_binned train, valid; /* valid.codes NULL without a validation set */
+    gbdt_binned train, valid; /* valid.columns NULL without a validation set */
     const double *y_train, *y_valid;
     double *score, *valid_score; /* k_out * n each */
     double *g, *h;
@@ -210,7 +210,7 @@ static void add_tree(trainer *t, const aia_tree *tree, int k, size_t n_sampled)
     } else {
         for (size_t i = 0; i < n; i++) score[i] += gbdt_tree_value_binned(tree, &t->train, i);
     }
-    if (!t->valid.codes) return;
+    if (!t->valid.columns) return;
     double *vs = t->valid_score + (size_t)k * t->valid.n_rows;
     for (size_t i = 0; i < t->valid.n_rows; i++) vs[i] += gbdt_tree_value_binned(tree, &t->valid, i);
 }
@@ -285,7 +285,7 @@ static aia_status run_rounds(trainer *t, aia_gbdt_progress_fn progress, void *ar
         /* The training loss is only for the progress report: skip its
          * exp/log pass over every row when nobody listens. */
         double train_loss = progress ? gbdt_loss(p->objective, t->k_out, t->y_train, t->score, t->train.n_rows) : NAN;
-        double valid_loss = t->valid.codes ? gbdt_loss(p->objective, t->k_out, t->y_valid, t->valid_score,
+        double valid_loss = t->valid.columns ? gbdt_loss(p->objective, t->k_out, t->y_valid, t->valid_score,
                                                        t->valid.n_rows)
                                            : NAN;
         *kept = r + 1;
@@ -294,9 +294,9 @@ static aia_status run_rounds(trainer *t, aia_gbdt_progress_fn progress, void *ar
             best_round = r;
         }
         if (progress && progress(arg, r, train_loss, valid_loss)) break;
-        if (p->early_stopping_rounds > 0 && t->valid.codes && r - best_round >= p->early_stopping_rounds) break;
+        if (p->early_stopping_rounds > 0 && t->valid.columns && r - best_round >= p->early_stopping_rounds) break;
     }
-    if (p->early_stopping_rounds > 0 && t->valid.codes && best_round >= 0) *kept = best_round + 1;
+    if (p->early_stopping_rounds > 0 && t->valid.columns && best_round >= 0) *kept = best_round + 1;
     return AIA_OK;
 }
 
