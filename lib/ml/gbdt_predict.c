@@ -43,20 +43,6 @@ static int cat_goes_left(const aia_tree *t, int node, double v)
     return (int)(t->cat_left[4 * (size_t)node + (size_t)(code >> 6)] >> (code & 63)) & 1;
 }
 
-static double tree_value(const aia_tree *t, const double *row)
-{
-    int node = t->n_leaves > 1 ? 0 : ~0;
-    while (node >= 0) {
-        const gbdt_node *nd = &t->nodes[node];
-        double v = row[nd->feature];
-        int left;
-        if (__builtin_expect(nd->is_cat, 0)) left = cat_goes_left(t, node, v);
-        else left = v <= nd->threshold || (v != v && nd->default_left); /* NaN compares false */
-        node = left ? nd->left : nd->right;
-    }
-    return t->leaf_value[~node];
-}
-
 /* One step of a walk: the next node (or ~leaf) from internal node `node`. */
 static inline int step(const aia_tree *t, int node, const double *row)
 {
@@ -64,8 +50,15 @@ static inline int step(const aia_tree *t, int node, const double *row)
     double v = row[nd->feature];
     int left;
     if (__builtin_expect(nd->is_cat, 0)) left = cat_goes_left(t, node, v);
-    else left = v <= nd->threshold || (v != v && nd->default_left);
+    else left = v <= nd->threshold || (v != v && nd->default_left); /* NaN compares false */
     return left ? nd->left : nd->right;
+}
+
+static double tree_value(const aia_tree *t, const double *row)
+{
+    int node = t->n_leaves > 1 ? 0 : ~0;
+    while (node >= 0) node = step(t, node, row);
+    return t->leaf_value[~node];
 }
 
 /* Walks four rows through one tree in lockstep: each walk is a chain of

@@ -85,7 +85,7 @@ static aia_status decode_gbdt(const Aia__Engine__V1__GbdtModel *g, aia_gbdt_mode
     if (m) m->trees = calloc(g->n_trees, sizeof *m->trees);
     if (m) m->init_score = dup(g->init_score, g->n_init_score, sizeof *g->init_score);
     if (!m || !m->trees || !m->init_score) {
-        if (m) free(m->trees), free(m->init_score), free(m);
+        aia_gbdt_free(m); /* n_rounds is still 0: frees the arrays, no tree */
         return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory loading the GBDT");
     }
     m->objective = (aia_gbdt_objective)g->objective;
