@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Upper bounds in seconds; a final implicit +Inf bucket follows. Chosen to
@@ -239,7 +240,13 @@ static void read_proc_stat(aia_process_stats *out)
                &utime, &stime, &threads, &starttime) != 4)
         return;
     double tick = (double)sysconf(_SC_CLK_TCK);
-    out->cpu_seconds = (double)(utime + stime) / tick;
+    /* utime/stime count whole clock ticks (10 ms), so a young process reads
+     * 0; the process CPU clock has nanosecond resolution. */
+    struct timespec cpu;
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu) == 0)
+        out->cpu_seconds = (double)cpu.tv_sec + (double)cpu.tv_nsec * 1e-9;
+    else
+        out->cpu_seconds = (double)(utime + stime) / tick;
     out->threads = (int)threads;
     FILE *up = fopen("/proc/stat", "r");
     if (!up) return;
