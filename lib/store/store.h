@@ -1,0 +1,199 @@
+/* lib/store/store.h — the platform's persistent state: registered models,
+ * their versions and aliases, training jobs and their HPO trials, endpoints
+ * with the history of their revisions.
+ *
+ * Design. Records are the protobuf-c messages of records.proto (each
+ * wire-compatible with its aia.v1 namesake). A table row holds the record
+ * as a blob plus the columns queries need (ids, state, times, foreign
+ * keys), so the schema stays small and portable: plain CREATE TABLE /
+ * INDEX, INTEGER/TEXT/BLOB, no SQLite-only syntax beyond what migrations
+ * need, so a PostgreSQL backend (libpq) can implement this header later.
+ * The embedded backend is SQLite in `<data_dir>/aia.db`, WAL mode,
+ * synchronous=NORMAL... FULL for commits that publish, schema in numbered
+ * migrations (schema_migrations table) applied in one transaction each at
+ * open. Multi-row changes (publishing a version with its job, moving an
+ * alias, writing an endpoint revision) are single transactions: a crash
+ * leaves either the old or the new state, never half.
+ *
+ * Ownership. Records returned through `**out` are unpacked messages owned
+ * by the caller and freed with aia_store_record_free(); arrays of them with
+ * aia_store_records_free(). Records passed in are only read.
+ *
+ * Thread-safety: every function is thread-safe (one connection behind a
+ * mutex; SQLite work is short). aia_store_generation() is lock-free.
+ *
+ * Errors: AIA_NOT_FOUND names the missing id; AIA_ALREADY_EXISTS,
+ * AIA_FAILED_PRECONDITION (which state blocks it) and AIA_ABORTED (a
+ * concurrent change: expected revision differs) as documented per call;
+ * AIA_DATA_LOSS for a corrupt record or database; AIA_INTERNAL for SQLite
+ * failures, with SQLite's message.
+ */
+#ifndef AIA_STORE_STORE_H
+#define AIA_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/base/status.h"
+#include "lib/store/records.pb-c.h"
+
+typedef struct aia_store aia_store;
+
+typedef AiaStore__V1__Model aia_model_record;
+typedef AiaStore__V1__Version aia_version_record;
+typedef AiaStore__V1__Job aia_job_record;
+typedef AiaStore__V1__JobSpec aia_job_spec;
+typedef AiaStore__V1__Trial aia_trial_record;
+typedef AiaStore__V1__Endpoint aia_endpoint_record;
+typedef AiaStore__V1__Deployment aia_deployment_record;
+
+/* Opens (creating when missing) the database in data_dir, which must exist,
+ * and applies pending migrations. A database written by a newer schema is
+ * AIA_FAILED_PRECONDITION naming both versions. */
+aia_status aia_store_open(const char *data_dir, aia_store **out, aia_error *err);
+void aia_store_close(aia_store *s);
+
+/* Highest migration applied. */
+int aia_store_schema_version(aia_store *s);
+
+/* Increases on every committed change to models, versions, aliases or
+ * endpoints (not jobs): caches of resolved names compare it to know they
+ * are stale. */
+uint64_t aia_store_generation(const aia_store *s);
+
+void aia_store_record_free(void *record);
+void aia_store_records_free(void **records, size_t n);
+
+/* Pagination: page_token is opaque text returned as *next_page_token
+ * (caller frees with free(); NULL when no more). page_size 0 = 50, capped
+ * at 1000. A token that does not parse is AIA_INVALID_ARGUMENT. */
+typedef struct aia_store_page {
+    int page_size;
+    const char *page_token;
+} aia_store_page;
+
+/* ---- models and versions ------------------------------------------------ */
+
+/* The model with aliases, latest_version, version_count and its versions
+ * (each with aliases and endpoint_ids filled; deleted ones only when
+ * include_deleted). NOT_FOUND when no such model. */
+aia_status aia_store_model_get(aia_store *s, const char *model_id, int include_deleted, aia_model_record **out,
+                               aia_error *err);
+
+/* Models ordered by model_id, filtered by task (0 = any) and id prefix
+ * (NULL/"" = any), without their `versions` filled (aliases, latest and
+ * count are). *total counts all matches. */
+aia_status aia_store_model_list(aia_store *s, int task, const char *prefix, const aia_store_page *page,
+                                aia_model_record ***out, size_t *n, char **next_page_token, int *total,
+                                aia_error *err);
+
+/* One version (aliases and endpoint_ids filled); deleted versions are
+ * returned too, with state VERSION_DELETED. NOT_FOUND names model@version. */
+aia_status aia_store_version_get(aia_store *s, const char *model_id, int version, aia_version_record **out,
+                                 aia_error *err);
+
+/* Resolves "latest": the highest READY version, or NOT_FOUND. */
+aia_status aia_store_version_latest(aia_store *s, const char *model_id, int *version, aia_error *err);
+
+/* Points `alias` at `version` (moving it atomically if it pointed
+ * elsewhere); version 0 removes it. NOT_FOUND: model, or version not READY.
+ * Alias names: letters, digits, '_', '-', starting with a letter, not all
+ * digits (INVALID_ARGUMENT otherwise). */
+aia_status aia_store_alias_set(aia_store *s, const char *model_id, const char *alias, int version, aia_error *err);
+
+/* Version an alias points to; NOT_FOUND names model@alias. */
+aia_status aia_store_alias_get(aia_store *s, const char *model_id, const char *alias, int *version,
+                               aia_error *err);
+
+/* Marks a version DELETED (the artifact stays until garbage collection).
+ * FAILED_PRECONDITION while an alias points to it (named) or an endpoint
+ * deploys it (named); NOT_FOUND when absent or already deleted. *out (may be
+ * NULL) receives the deleted version. */
+aia_status aia_store_version_delete(aia_store *s, const char *model_id, int version, aia_version_record **out,
+                                    aia_error *err);
+
+/* ---- jobs ----------------------------------------------------------------- */
+
+/* Submits a job for spec->model_id: creates the model when missing (task,
+ * description and labels as tags from the spec), refuses a task that
+ * differs from the model's (FAILED_PRECONDITION naming both), reserves the
+ * next version number (never reused, even after failures or deletes), and
+ * inserts the job QUEUED with job_id, create/update times, attempt 0. With
+ * a non-empty idempotency_key already used for that model, returns the
+ * existing job instead (and sets *created = 0). `created_by` may be "". */
+aia_status aia_store_job_submit(aia_store *s, const aia_job_spec *spec, const char *created_by,
+                                aia_job_record **out, int *created, aia_error *err);
+
+aia_status aia_store_job_get(aia_store *s, const char *job_id, aia_job_record **out, aia_error *err);
+
+/* Jobs newest first, filtered by model (NULL/"" = any) and a state mask
+ * (bit 1 << JOB_xxx; 0 = any). */
+aia_status aia_store_job_list(aia_store *s, const char *model_id, unsigned state_mask, const aia_store_page *page,
+                              aia_job_record ***out, size_t *n, char **next_page_token, int *total,
+                              aia_error *err);
+
+/* Takes the oldest QUEUED job: RUNNING, attempt + 1, start_time now, lease
+ * owned by `worker` until now + lease_ms. *out is NULL when none waits. */
+aia_status aia_store_job_claim(aia_store *s, const char *worker, int64_t lease_ms, aia_job_record **out,
+                               aia_error *err);
+
+/* Extends the lease of a RUNNING job held by `worker`; FAILED_PRECONDITION
+ * when the job is no longer this worker's. */
+aia_status aia_store_job_renew(aia_store *s, const char *job_id, const char *worker, int64_t lease_ms,
+                               aia_error *err);
+
+/* Replaces the stored job (progress, metrics, HPO progress, state) with
+ * `job`; update_time is set to now. A job already in a terminal state is
+ * never changed again: FAILED_PRECONDITION naming its state. */
+aia_status aia_store_job_update(aia_store *s, const aia_job_record *job, aia_error *err);
+
+/* In one transaction: inserts `version` (READY) and stores `job` as
+ * SUCCEEDED. FAILED_PRECONDITION when the job is not RUNNING any more
+ * (e.g. cancelled meanwhile): nothing is published. */
+aia_status aia_store_job_publish(aia_store *s, const aia_job_record *job, const aia_version_record *version,
+                                 aia_error *err);
+
+/* Sets a QUEUED or RUNNING job CANCELLED with `reason`; returns the job
+ * as stored. FAILED_PRECONDITION naming the state when already terminal. */
+aia_status aia_store_job_cancel(aia_store *s, const char *job_id, const char *reason, aia_job_record **out,
+                                aia_error *err);
+
+/* Crash recovery, run at start-up and periodically: a RUNNING job whose
+ * lease expired (or every RUNNING job when `all_running`, for a single
+ * process restarting) goes back to QUEUED when attempt < max_attempts,
+ * else FAILED with error "interrupted: ...". Counts go to *requeued and
+ * *failed (either may be NULL). */
+aia_status aia_store_jobs_recover(aia_store *s, int all_running, int max_attempts, size_t *requeued, size_t *failed,
+                                  aia_error *err);
+
+/* Inserts or replaces trial `trial->number` of a job. */
+aia_status aia_store_trial_put(aia_store *s, const char *job_id, const aia_trial_record *trial, aia_error *err);
+
+/* A job's trials by number. */
+aia_status aia_store_trial_list(aia_store *s, const char *job_id, aia_trial_record ***out, size_t *n, aia_error *err);
+
+/* ---- endpoints ------------------------------------------------------------ */
+
+/* Inserts a new endpoint at revision 1 (endpoint_id set by the caller).
+ * ALREADY_EXISTS names it. */
+aia_status aia_store_endpoint_create(aia_store *s, const aia_endpoint_record *e, aia_error *err);
+
+aia_status aia_store_endpoint_get(aia_store *s, const char *endpoint_id, aia_endpoint_record **out,
+                                  aia_error *err);
+
+/* Endpoints by id, optionally only those deploying a version of model_id. */
+aia_status aia_store_endpoint_list(aia_store *s, const char *model_id, const aia_store_page *page,
+                                   aia_endpoint_record ***out, size_t *n, char **next_page_token, aia_error *err);
+
+/* Writes `e` as revision expected_revision + 1 (e->revision is ignored and
+ * set), keeping the old revision in the history. ABORTED when the stored
+ * revision is not expected_revision. NOT_FOUND when a deployed version is
+ * not READY (deploying a deleted version). */
+aia_status aia_store_endpoint_update(aia_store *s, const aia_endpoint_record *e, int expected_revision,
+                                     aia_endpoint_record **out, aia_error *err);
+
+/* An earlier revision as it was stored; NOT_FOUND names it. */
+aia_status aia_store_endpoint_revision(aia_store *s, const char *endpoint_id, int revision,
+                                       aia_endpoint_record **out, aia_error *err);
+
+#endif

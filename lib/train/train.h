@@ -1,0 +1,104 @@
+/* lib/train/train.h — one training job's work, start to finish, on the
+ * embedded engine: fetch the data, load it, split it, train (one algorithm,
+ * "auto", or a hyperparameter search), evaluate, and hand back the model
+ * file with everything the registry records about it. Queueing, retries
+ * and persistence are lib/jobs' business; this module only computes.
+ *
+ * Data URIs: a local path, file://PATH, http:// or https:// (libcurl,
+ * downloaded into the scratch directory, size-capped); gs:// and s3:// are
+ * AIA_UNIMPLEMENTED naming the missing backend; anything else is
+ * INVALID_ARGUMENT. Without a validation URI the data is split 80/10/10
+ * (stratified for classification, seeded) into train, validation (early
+ * stopping, HPO, "auto" selection) and test (the reported metrics); with
+ * one, the training data splits 90/10 into train and test. The published
+ * model is the one trained on the train split.
+ *
+ * Hyperparameters are text by name (aia_train_param_names() lists them per
+ * algorithm); unknown names and unparsable values are INVALID_ARGUMENT
+ * naming the parameter. "auto" trains every algorithm that fits the task
+ * with its defaults and keeps the best on the validation metric.
+ *
+ * Thread-safety: aia_train_run() is reentrant; the hooks are called on the
+ * calling thread or, during a parallel HPO search, on the search's worker
+ * threads (never two calls at once for the same trial, but different
+ * trials concurrently), so they must be thread-safe.
+ */
+#ifndef AIA_TRAIN_TRAIN_H
+#define AIA_TRAIN_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/base/arena.h"
+#include "lib/base/status.h"
+#include "lib/store/store.h"
+
+typedef struct aia_train_options {
+    const char *scratch_dir;     /* downloads go here (created when missing) */
+    int threads;                 /* engine threads for this job; >= 1 */
+    long http_timeout_ms;        /* whole transfer; 0 = 300000 */
+    int64_t max_download_bytes;  /* 0 = 1 GiB */
+    const char *engine_version;  /* recorded in the lineage; may be NULL */
+} aia_train_options;
+
+typedef struct aia_train_hooks {
+    void *arg;
+    /* Polled between units of work (boosting rounds, trees, trials, folds);
+     * non-zero makes aia_train_run() return AIA_CANCELLED within about one
+     * unit (well under a second on the bundled data). May be NULL. */
+    int (*should_stop)(void *arg);
+    /* The data is loaded and split: row counts. May be NULL. */
+    void (*on_data)(void *arg, const AiaStore__V1__DataSplit *split);
+    /* One iteration (boosting round, forest tree block, solver step) of
+     * trial `trial` (0 without HPO): metric names and values, e.g.
+     * "train_loss", "validation_loss". May be NULL. */
+    void (*on_iteration)(void *arg, int trial, int iteration, const char *const *names, const double *values,
+                         size_t n);
+    /* A trial started (state TRIAL_RUNNING) or ended, with the search's
+     * progress after it. May be NULL. */
+    void (*on_trial)(void *arg, const aia_trial_record *trial, const AiaStore__V1__HpoProgress *progress);
+    /* Rough fraction of the work done, 0..1, non-decreasing. May be NULL. */
+    void (*on_progress)(void *arg, double fraction);
+} aia_train_hooks;
+
+typedef struct aia_train_result {
+    aia_arena arena; /* owns every pointer below */
+    /* The model file (lib/ml/model_file.h format). */
+    unsigned char *model_file;
+    size_t model_file_len;
+    /* algorithm, class_labels and lineage filled (job_id, data URIs and
+     * hashes, features, target, hyperparameters, metrics, trigger, seed,
+     * data_split, engine_version); model_id, version, times and artifact
+     * fields are the caller's. */
+    aia_version_record version;
+    /* What the job record reports: algorithm, hyperparameters, metrics
+     * (test split), validation_metrics, hpo (NULL without HPO),
+     * data_split. Other fields unset. */
+    aia_job_record job;
+} aia_train_result;
+
+/* Checks a spec without touching data beyond a local file's header:
+ * task, algorithm name and fit to the task, hyperparameter names and
+ * values, HPO spec (trials, metric name, search space), URI schemes,
+ * and for local files that they exist, are readable, and that their
+ * header names the target and every feature column. Errors name the
+ * field: "hyperparameters[\"max_depht\"]: unknown hyperparameter of gbdt
+ * (known: ...)", "target_column: \"y\" is not a column of data.csv
+ * (columns: ...)". */
+aia_status aia_train_check(const aia_job_spec *spec, aia_error *err);
+
+/* Runs the job described by spec; job_id goes into the lineage. On
+ * success *out is filled and must be released with aia_train_result_free().
+ * On failure *out needs no release and err says why in words a person can
+ * act on ("training_data_uri: fetching https://x/y.csv: HTTP 404",
+ * "data.csv:17:3: ..."). AIA_CANCELLED when should_stop said so. */
+aia_status aia_train_run(const aia_job_spec *spec, const char *job_id, const aia_train_options *opt,
+                         const aia_train_hooks *hooks, aia_train_result *out, aia_error *err);
+
+void aia_train_result_free(aia_train_result *r);
+
+/* Hyperparameter names an algorithm accepts ("gbdt", ...), NULL-terminated;
+ * NULL for an unknown algorithm. */
+const char *const *aia_train_param_names(const char *algorithm);
+
+#endif
