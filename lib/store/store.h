@@ -61,6 +61,15 @@ int aia_store_schema_version(aia_store *s);
  * are stale. */
 uint64_t aia_store_generation(const aia_store *s);
 
+/* Model and endpoint ids are URL-safe names: letters, digits, '.', '_' and
+ * '-', starting with a letter or digit, 1..128 characters. `what` names the
+ * argument in the message ("model_id", "endpoint_id"). INVALID_ARGUMENT
+ * otherwise. Shared with the service layer and lib/serve so every entry
+ * point applies the same rule. */
+aia_status aia_store_check_id(const char *what, const char *id, aia_error *err);
+
+#define AIA_STORE_ID_MAX 128
+
 void aia_store_record_free(void *record);
 void aia_store_records_free(void **records, size_t n);
 

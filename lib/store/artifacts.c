@@ -1,0 +1,206 @@
+/* lib/store/artifacts.c — content-addressed artifact files (artifacts.h). */
+#include "lib/store/artifacts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void to_hex(const unsigned char *d, char hex[AIA_SHA256_HEX_LEN + 1]) {
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        hex[2 * i] = digits[d[i] >> 4];
+        hex[2 * i + 1] = digits[d[i] & 15];
+    }
+    hex[AIA_SHA256_HEX_LEN] = '\0';
+}
+
+void aia_sha256_hex(const void *bytes, size_t len, char hex[AIA_SHA256_HEX_LEN + 1]) {
+    unsigned char d[32];
+    unsigned int n = 0;
+    EVP_Digest(bytes, len, d, &n, EVP_sha256(), NULL);
+    to_hex(d, hex);
+}
+
+aia_status aia_sha256_file(const char *path, char hex[AIA_SHA256_HEX_LEN + 1], aia_error *err) {
+    hex[0] = '\0';
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return aia_error_set(err, errno == ENOENT ? AIA_NOT_FOUND : AIA_PERMISSION_DENIED, "%s: %s", path,
+                             strerror(errno));
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(ctx);
+        fclose(f);
+        return aia_error_set(err, AIA_INTERNAL, "%s: cannot start SHA-256", path);
+    }
+    unsigned char buf[65536];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) EVP_DigestUpdate(ctx, buf, got);
+    int failed = ferror(f);
+    fclose(f);
+    unsigned char d[32];
+    unsigned int n = 0;
+    EVP_DigestFinal_ex(ctx, d, &n);
+    EVP_MD_CTX_free(ctx);
+    if (failed) return aia_error_set(err, AIA_DATA_LOSS, "%s: read error", path);
+    to_hex(d, hex);
+    return AIA_OK;
+}
+
+void aia_artifact_path(const char *data_dir, const char *hex, char *out, size_t size) {
+    snprintf(out, size, "%s/artifacts/%.2s/%s", data_dir, hex, hex);
+}
+
+static int valid_hex(const char *hex) {
+    if (hex == NULL || strlen(hex) != AIA_SHA256_HEX_LEN) return 0;
+    for (int i = 0; i < AIA_SHA256_HEX_LEN; i++)
+        if (!((hex[i] >= '0' && hex[i] <= '9') || (hex[i] >= 'a' && hex[i] <= 'f'))) return 0;
+    return 1;
+}
+
+static aia_status make_dir(const char *path, aia_error *err) {
+    if (mkdir(path, 0755) == 0 || errno == EEXIST) return AIA_OK;
+    return aia_error_set(err, AIA_INTERNAL, "creating %s: %s", path, strerror(errno));
+}
+
+static aia_status fsync_dir(const char *dir, aia_error *err) {
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return aia_error_set(err, AIA_INTERNAL, "opening %s: %s", dir, strerror(errno));
+    int rc = fsync(fd);
+    int e = errno;
+    close(fd);
+    if (rc != 0) return aia_error_set(err, AIA_INTERNAL, "fsync %s: %s", dir, strerror(e));
+    return AIA_OK;
+}
+
+static aia_status write_all_fd(int fd, const void *bytes, size_t len, const char *path, aia_error *err) {
+    const char *p = bytes;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0)
+            return aia_error_set(err, errno == ENOSPC ? AIA_RESOURCE_EXHAUSTED : AIA_INTERNAL, "writing %s: %s", path,
+                                 strerror(errno));
+        p += w;
+        len -= (size_t)w;
+    }
+    if (fsync(fd) != 0) return aia_error_set(err, AIA_INTERNAL, "fsync %s: %s", path, strerror(errno));
+    return AIA_OK;
+}
+
+/* temp file in `dir`, written and fsync'd, renamed to `path`, dir fsync'd. */
+static aia_status write_atomic(const char *dir, const char *path, const void *bytes, size_t len, aia_error *err) {
+    size_t tlen = strlen(dir) + 32;
+    char *tmp = malloc(tlen);
+    if (tmp == NULL) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory writing %s", path);
+    snprintf(tmp, tlen, "%s/.tmp-XXXXXX", dir);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        aia_status rc = aia_error_set(err, AIA_INTERNAL, "creating a temp file in %s: %s", dir, strerror(errno));
+        free(tmp);
+        return rc;
+    }
+    fchmod(fd, 0644);
+    aia_status rc = write_all_fd(fd, bytes, len, tmp, err);
+    if (close(fd) != 0 && rc == AIA_OK) rc = aia_error_set(err, AIA_INTERNAL, "closing %s: %s", tmp, strerror(errno));
+    if (rc == AIA_OK && rename(tmp, path) != 0)
+        rc = aia_error_set(err, AIA_INTERNAL, "renaming %s to %s: %s", tmp, path, strerror(errno));
+    if (rc != AIA_OK) unlink(tmp);
+    free(tmp);
+    if (rc == AIA_OK) rc = fsync_dir(dir, err);
+    return rc;
+}
+
+aia_status aia_artifact_put(const char *data_dir, const void *bytes, size_t len, char hex[AIA_SHA256_HEX_LEN + 1],
+                            aia_error *err) {
+    hex[0] = '\0';
+    if (data_dir == NULL || (bytes == NULL && len > 0))
+        return aia_error_set(err, AIA_INVALID_ARGUMENT, "artifact_put needs a data_dir and bytes");
+    char h[AIA_SHA256_HEX_LEN + 1];
+    aia_sha256_hex(bytes ? bytes : "", len, h);
+    size_t plen = strlen(data_dir) + 100;
+    char *path = malloc(plen), *dir = malloc(plen);
+    if (path == NULL || dir == NULL) {
+        free(path);
+        free(dir);
+        return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory writing an artifact");
+    }
+    aia_artifact_path(data_dir, h, path, plen);
+    snprintf(dir, plen, "%s/artifacts", data_dir);
+    aia_status rc = make_dir(dir, err);
+    snprintf(dir, plen, "%s/artifacts/%.2s", data_dir, h);
+    if (rc == AIA_OK) rc = make_dir(dir, err);
+    /* Same bytes, same name: an existing file that verifies is kept; a
+     * corrupt one is replaced by the good bytes. */
+    char have[AIA_SHA256_HEX_LEN + 1];
+    aia_error ignored;
+    int present = rc == AIA_OK && aia_sha256_file(path, have, &ignored) == AIA_OK && strcmp(have, h) == 0;
+    if (rc == AIA_OK && !present) rc = write_atomic(dir, path, bytes ? bytes : "", len, err);
+    free(path);
+    free(dir);
+    if (rc == AIA_OK) memcpy(hex, h, sizeof h);
+    return rc;
+}
+
+static aia_status read_file(const char *path, const char *hex, void **bytes, size_t *len, aia_error *err) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return aia_error_set(err, errno == ENOENT ? AIA_NOT_FOUND : AIA_INTERNAL, "artifact %s: %s", hex,
+                             strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        close(fd);
+        return aia_error_set(err, AIA_INTERNAL, "artifact %s: %s", hex, strerror(errno));
+    }
+    size_t size = (size_t)sb.st_size;
+    char *buf = malloc(size ? size : 1);
+    if (buf == NULL) {
+        close(fd);
+        return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "artifact %s: out of memory for %zu bytes", hex, size);
+    }
+    size_t got = 0;
+    while (got < size) {
+        ssize_t r = read(fd, buf + got, size - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        got += (size_t)r;
+    }
+    close(fd);
+    *bytes = buf;
+    *len = got;
+    return AIA_OK;
+}
+
+aia_status aia_artifact_get(const char *data_dir, const char *hex, void **bytes, size_t *len, aia_error *err) {
+    *bytes = NULL;
+    *len = 0;
+    if (!valid_hex(hex))
+        return aia_error_set(err, AIA_INVALID_ARGUMENT, "artifact name \"%.80s\" is not 64 lowercase hex digits",
+                             hex ? hex : "(null)");
+    size_t plen = strlen(data_dir) + 100;
+    char *path = malloc(plen);
+    if (path == NULL) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory reading an artifact");
+    aia_artifact_path(data_dir, hex, path, plen);
+    void *buf = NULL;
+    size_t n = 0;
+    aia_status rc = read_file(path, hex, &buf, &n, err);
+    if (rc == AIA_OK) {
+        char have[AIA_SHA256_HEX_LEN + 1];
+        aia_sha256_hex(buf, n, have);
+        if (strcmp(have, hex) != 0) {
+            rc = aia_error_set(err, AIA_DATA_LOSS, "artifact %s is corrupt: its %zu bytes hash to %s", path, n, have);
+            free(buf);
+            buf = NULL;
+            n = 0;
+        }
+    }
+    free(path);
+    *bytes = buf;
+    *len = n;
+    return rc;
+}
