@@ -48,6 +48,14 @@ static const config_key k_keys[] = {
      "on SIGTERM, how long in-flight calls may run before being cancelled"},
     {"stream_queue_depth", KEY_LONG, OFF(stream_queue_depth), 1, 65536,
      "messages queued per stream before the sender waits (backpressure)"},
+    {"training_workers", KEY_INT, OFF(training_workers), 1, 64,
+     "training jobs running at once; each uses `threads` engine threads"},
+    {"prediction_log_percent", KEY_INT, OFF(prediction_log_percent), 0, 100,
+     "share of predicted rows kept in the prediction log (drift detection reads it)"},
+    {"prediction_log_file_mib", KEY_INT, OFF(prediction_log_file_mib), 1, 4096,
+     "size at which a model's prediction log file is rotated"},
+    {"prediction_log_files", KEY_INT, OFF(prediction_log_files), 1, 1000,
+     "rotated prediction log files kept per model (bounds its disk use)"},
 };
 
 #define N_KEYS (sizeof k_keys / sizeof k_keys[0])
@@ -79,6 +87,10 @@ static void set_defaults(aia_config *cfg)
     cfg->keepalive_timeout_ms = 20000;
     cfg->shutdown_grace_ms = 10000;
     cfg->stream_queue_depth = 64;
+    cfg->training_workers = 1;
+    cfg->prediction_log_percent = 100;
+    cfg->prediction_log_file_mib = 16;
+    cfg->prediction_log_files = 8;
 }
 
 static const config_key *find_key(const char *name, size_t len)

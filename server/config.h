@@ -31,6 +31,10 @@ typedef struct aia_config {
     long keepalive_timeout_ms;
     long shutdown_grace_ms;
     long stream_queue_depth;           /* messages queued per stream before backpressure */
+    int training_workers;              /* training jobs running at once */
+    int prediction_log_percent;        /* share of predicted rows logged for drift, 0..100 */
+    int prediction_log_file_mib;       /* a log file is rotated at this size */
+    int prediction_log_files;          /* rotated files kept per model */
 } aia_config;
 
 typedef enum aia_config_action {

@@ -1,0 +1,80 @@
+/* server/engine.c — see engine.h. */
+#include "server/engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "lib/jobs/jobs.h"
+#include "lib/serve/serve.h"
+#include "lib/store/store.h"
+#include "server/build_info.h"
+#include "server/services/inference.h"
+#include "server/services/model_service.h"
+
+#define MIB (1024LL * 1024)
+
+struct aia_engine {
+    aia_store *store;
+    aia_jobs *jobs;
+    aia_serve *serve;
+    int bound;
+};
+
+static aia_status prefix(aia_error *err, const char *what, const char *dir)
+{
+    char inner[AIA_ERROR_MESSAGE_MAX];
+    snprintf(inner, sizeof inner, "%s", err->message);
+    return aia_error_set(err, err->code, "%s in %s: %s", what, dir, inner);
+}
+
+static aia_status open_parts(const aia_config *cfg, aia_engine *e, aia_error *err)
+{
+    if (aia_store_open(cfg->data_dir, &e->store, err) != AIA_OK)
+        return prefix(err, "opening the model store", cfg->data_dir);
+    aia_serve_options so = {
+        .store = e->store,
+        .data_dir = cfg->data_dir,
+        .log_sample_rate = cfg->prediction_log_percent / 100.0,
+        .log_max_file_bytes = cfg->prediction_log_file_mib * MIB,
+        .log_max_files = cfg->prediction_log_files,
+    };
+    if (aia_serve_open(&so, &e->serve, err) != AIA_OK) return prefix(err, "opening the serving layer", cfg->data_dir);
+    aia_jobs_options jo = {
+        .store = e->store,
+        .data_dir = cfg->data_dir,
+        .workers = cfg->training_workers,
+        .threads_per_job = cfg->threads,
+        .engine_version = AIA_VERSION,
+    };
+    if (aia_jobs_start(&jo, &e->jobs, err) != AIA_OK) return prefix(err, "starting training workers", cfg->data_dir);
+    aia_model_engine me = {.store = e->store, .jobs = e->jobs, .serve = e->serve};
+    if (aia_model_service_bind(&me, err) != AIA_OK) return err->code;
+    aia_inference_service_bind(e->serve);
+    e->bound = 1;
+    return AIA_OK;
+}
+
+aia_status aia_engine_open(const aia_config *cfg, aia_engine **out, aia_error *err)
+{
+    aia_engine *e = calloc(1, sizeof *e);
+    if (!e) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
+    if (open_parts(cfg, e, err) != AIA_OK) {
+        aia_engine_close(e);
+        return err->code;
+    }
+    *out = e;
+    return AIA_OK;
+}
+
+void aia_engine_close(aia_engine *e)
+{
+    if (!e) return;
+    if (e->bound) {
+        aia_inference_service_bind(NULL);
+        aia_model_service_unbind();
+    }
+    if (e->jobs) aia_jobs_stop(e->jobs);
+    if (e->serve) aia_serve_close(e->serve);
+    if (e->store) aia_store_close(e->store);
+    free(e);
+}
