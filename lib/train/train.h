@@ -31,7 +31,15 @@
 
 #include "lib/base/arena.h"
 #include "lib/base/status.h"
-#include "lib/store/store.h"
+/* The records alone (not the store's API): the typedefs below are the
+ * ones lib/store/store.h declares (C11 allows the repetition), so this
+ * module needs only the generated messages. */
+#include "lib/store/records.pb-c.h"
+
+typedef AiaStore__V1__Version aia_version_record;
+typedef AiaStore__V1__Job aia_job_record;
+typedef AiaStore__V1__JobSpec aia_job_spec;
+typedef AiaStore__V1__Trial aia_trial_record;
 
 typedef struct aia_train_options {
     const char *scratch_dir;     /* downloads go here (created when missing) */
