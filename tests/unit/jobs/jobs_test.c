@@ -122,9 +122,12 @@ static void test_bad_spec_rejected(void **state) {
     aia_job_record **jobs = NULL;
     size_t n = 0;
     int total = -1;
+    char *next = NULL;
     aia_store_page page = {0};
-    assert_int_equal(aia_store_job_list(f->store, NULL, 0, &page, &jobs, &n, NULL, &total, &err), AIA_OK);
+    assert_int_equal(aia_store_job_list(f->store, NULL, 0, &page, &jobs, &n, &next, &total, &err), AIA_OK);
     assert_int_equal(n, 0);
+    assert_int_equal(total, 0);
+    free(next);
     aia_store_records_free((void **)jobs, n);
 }
 
