@@ -156,9 +156,10 @@ aia_status aia_store_open(const char *data_dir, aia_store **out, aia_error *err)
     struct stat sb;
     if (data_dir == NULL || data_dir[0] == '\0')
         return aia_error_set(err, AIA_INVALID_ARGUMENT, "data_dir is empty");
-    if (stat(data_dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-        return aia_error_set(err, AIA_FAILED_PRECONDITION, "data directory %s: %s", data_dir,
-                             errno ? strerror(errno) : "not a directory");
+    if (stat(data_dir, &sb) != 0)
+        return aia_error_set(err, AIA_FAILED_PRECONDITION, "data directory %s: %s", data_dir, strerror(errno));
+    if (!S_ISDIR(sb.st_mode))
+        return aia_error_set(err, AIA_FAILED_PRECONDITION, "data directory %s is not a directory", data_dir);
     size_t len = strlen(data_dir) + sizeof "/aia.db";
     char *path = malloc(len);
     aia_store *s = calloc(1, sizeof *s);
@@ -215,14 +216,32 @@ void aia_store_records_free(void **records, size_t n) {
 
 /* ---- SQL helpers ------------------------------------------------------------- */
 
+/* A damaged or foreign file is DATA_LOSS (an operator restores a backup);
+ * a busy database past the timeout is UNAVAILABLE (retry); the rest is
+ * INTERNAL. */
+static aia_status code_of(aia_store *s) {
+    switch (sqlite3_errcode(s->db)) {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return AIA_DATA_LOSS;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return AIA_UNAVAILABLE;
+    case SQLITE_FULL:
+        return AIA_RESOURCE_EXHAUSTED;
+    default:
+        return AIA_INTERNAL;
+    }
+}
+
 aia_status store_sql_error(aia_store *s, aia_error *err, const char *what) {
-    return aia_error_set(err, AIA_INTERNAL, "%s: sqlite: %s", what, sqlite3_errmsg(s->db));
+    return aia_error_set(err, code_of(s), "%s: sqlite: %s", what, sqlite3_errmsg(s->db));
 }
 
 aia_status store_exec(aia_store *s, const char *sql, aia_error *err) {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK) return AIA_OK;
-    aia_status rc = aia_error_set(err, AIA_INTERNAL, "sqlite: %s (in \"%.60s\")", msg ? msg : "error", sql);
+    aia_status rc = aia_error_set(err, code_of(s), "sqlite: %s (in \"%.60s\")", msg ? msg : "error", sql);
     sqlite3_free(msg);
     return rc;
 }
@@ -230,7 +249,7 @@ aia_status store_exec(aia_store *s, const char *sql, aia_error *err) {
 aia_status store_prepare(aia_store *s, const char *sql, sqlite3_stmt **st, aia_error *err) {
     if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) == SQLITE_OK) return AIA_OK;
     *st = NULL;
-    return aia_error_set(err, AIA_INTERNAL, "sqlite: %s (preparing \"%.60s\")", sqlite3_errmsg(s->db), sql);
+    return aia_error_set(err, code_of(s), "sqlite: %s (preparing \"%.60s\")", sqlite3_errmsg(s->db), sql);
 }
 
 aia_status store_step_done(aia_store *s, sqlite3_stmt *st, aia_error *err, const char *what) {
