@@ -112,6 +112,50 @@ static void test_stop_requeues_running_job(void **state) {
     aia_store_record_free(queued);
 }
 
+/* Another process cancels the job in the shared store: this worker finds
+ * out (a refused progress write or lease renewal), stops, publishes
+ * nothing, and its watchers hear CANCELLED. */
+static void test_cancel_elsewhere_stops_worker(void **state) {
+    jt_fixture *f = *state;
+    jt_start(f, 1, 0);
+    jt_spec s;
+    jt_spec_long(&s, f, "shared");
+    aia_job_record *queued = NULL;
+    aia_error err;
+    assert_int_equal(aia_jobs_submit(f->jobs, &s.spec, "", &queued, &err), AIA_OK);
+    jt_recorder *r = malloc(sizeof *r);
+    jt_recorder_init(r);
+    aia_job_watch *w = NULL;
+    aia_job_record *snap = NULL;
+    assert_int_equal(aia_jobs_watch(f->jobs, queued->job_id, jt_record, r, &w, &snap, &err), AIA_OK);
+    assert_true(jt_recorder_wait_iterations(r, 5, 30000));
+
+    aia_job_record *out = NULL;
+    assert_int_equal(aia_store_job_cancel(f->store, queued->job_id, "cancelled by another replica", &out, &err),
+                     AIA_OK);
+    int64_t t0 = jt_now_ms();
+    assert_true(jt_recorder_wait_terminal(r, 5000));
+    assert_true(jt_now_ms() - t0 < 3000); /* a renewal comes every lease_ms / 3 = 1 s */
+    char scratch[1024];
+    snprintf(scratch, sizeof scratch, "%s/scratch/%s", f->dir, queued->job_id);
+    while (jt_path_exists(scratch) && jt_now_ms() - t0 < 5000) usleep(5000);
+    assert_false(jt_path_exists(scratch));
+    aia_jobs_unwatch(f->jobs, w);
+    int saw_cancelled = 0;
+    for (size_t i = 0; i < r->n; i++)
+        saw_cancelled |= r->ev[i].kind == AIA_JOB_EVENT_STATE && r->ev[i].state == CANCELLED;
+    assert_true(saw_cancelled);
+    aia_job_record *job = jt_wait_state(f->store, queued->job_id, CANCELLED, 0);
+    assert_string_equal(job->error, "cancelled by another replica");
+
+    jt_recorder_destroy(r);
+    free(r);
+    aia_store_record_free(job);
+    aia_store_record_free(out);
+    aia_store_record_free(snap);
+    aia_store_record_free(queued);
+}
+
 /* Bad options are refused naming the field. */
 static void test_bad_options(void **state) {
     jt_fixture *f = *state;
@@ -136,6 +180,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_restart_requeues_and_finishes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_fails_when_attempts_used, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_requeues_running_job, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_elsewhere_stops_worker, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -216,6 +216,10 @@ static void test_cancel_running_job(void **state) {
     aia_error err;
     assert_int_equal(aia_jobs_watch(f->jobs, queued->job_id, jt_record, r, &w, &snap, &err), AIA_OK);
     assert_true(jt_recorder_wait_iterations(r, 5, 30000)); /* in the boosting rounds */
+    /* Still running a while later: the cancel, not the end of training,
+     * is what stops it. */
+    usleep(700000);
+    aia_store_record_free(jt_wait_state(f->store, queued->job_id, RUNNING, 0));
 
     char scratch[1024];
     snprintf(scratch, sizeof scratch, "%s/scratch/%s", f->dir, queued->job_id);
@@ -237,6 +241,9 @@ static void test_cancel_running_job(void **state) {
     assert_int_equal(aia_store_version_latest(f->store, "slow", &latest, &err), AIA_NOT_FOUND);
     aia_jobs_unwatch(f->jobs, w);
     assert_int_equal(r->after_terminal, 0);
+    int progress_events = 0;
+    for (size_t i = 0; i < r->n; i++) progress_events += r->ev[i].kind == AIA_JOB_EVENT_PROGRESS;
+    assert_true(progress_events >= 1); /* at least the data split */
 
     assert_int_equal(aia_jobs_cancel(f->jobs, queued->job_id, NULL, &err), AIA_FAILED_PRECONDITION);
     assert_non_null(strstr(err.message, "CANCELLED"));
