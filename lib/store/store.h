@@ -25,8 +25,15 @@
  * Errors: AIA_NOT_FOUND names the missing id; AIA_ALREADY_EXISTS,
  * AIA_FAILED_PRECONDITION (which state blocks it) and AIA_ABORTED (a
  * concurrent change: expected revision differs) as documented per call;
- * AIA_DATA_LOSS for a corrupt record or database; AIA_INTERNAL for SQLite
- * failures, with SQLite's message.
+ * AIA_DATA_LOSS for a corrupt record or database; AIA_UNAVAILABLE when the
+ * database stayed locked by another process past the busy timeout (5 s);
+ * AIA_INTERNAL for other SQLite failures, with SQLite's message.
+ *
+ * Implementation map: store_db.c (open, migrations, helpers),
+ * store_models.c, store_versions.c (versions, aliases), store_jobs.c
+ * (submit, reads), store_jobs_state.c (update, publish, cancel),
+ * store_jobs_lease.c (claim, renew, recover), store_trials.c,
+ * store_endpoints.c, store_ids.c (naming rules), artifacts.c.
  */
 #ifndef AIA_STORE_STORE_H
 #define AIA_STORE_STORE_H
@@ -75,7 +82,9 @@ void aia_store_records_free(void **records, size_t n);
 
 /* Pagination: page_token is opaque text returned as *next_page_token
  * (caller frees with free(); NULL when no more). page_size 0 = 50, capped
- * at 1000. A token that does not parse is AIA_INVALID_ARGUMENT. */
+ * at 1000; negative is AIA_INVALID_ARGUMENT. A token that does not parse is
+ * AIA_INVALID_ARGUMENT. Tokens hold an offset: a row inserted or deleted
+ * between two page calls may shift one row across the page boundary. */
 typedef struct aia_store_page {
     int page_size;
     const char *page_token;
@@ -105,9 +114,10 @@ aia_status aia_store_version_get(aia_store *s, const char *model_id, int version
 aia_status aia_store_version_latest(aia_store *s, const char *model_id, int *version, aia_error *err);
 
 /* Points `alias` at `version` (moving it atomically if it pointed
- * elsewhere); version 0 removes it. NOT_FOUND: model, or version not READY.
- * Alias names: letters, digits, '_', '-', starting with a letter, not all
- * digits (INVALID_ARGUMENT otherwise). */
+ * elsewhere); version 0 removes it (a no-op when it does not exist).
+ * NOT_FOUND: model, or version not READY. Alias names: letters, digits,
+ * '_', '-', starting with a letter (so never all digits), at most
+ * AIA_STORE_ID_MAX characters, not "latest" (INVALID_ARGUMENT otherwise). */
 aia_status aia_store_alias_set(aia_store *s, const char *model_id, const char *alias, int version, aia_error *err);
 
 /* Version an alias points to; NOT_FOUND names model@alias. */
@@ -141,8 +151,9 @@ aia_status aia_store_job_list(aia_store *s, const char *model_id, unsigned state
                               aia_job_record ***out, size_t *n, char **next_page_token, int *total,
                               aia_error *err);
 
-/* Takes the oldest QUEUED job: RUNNING, attempt + 1, start_time now, lease
- * owned by `worker` until now + lease_ms. *out is NULL when none waits. */
+/* Takes the oldest QUEUED job: RUNNING, attempt + 1, start_time now, error
+ * cleared, lease owned by `worker` until now + lease_ms. *out is NULL when
+ * none waits. */
 aia_status aia_store_job_claim(aia_store *s, const char *worker, int64_t lease_ms, aia_job_record **out,
                                aia_error *err);
 
@@ -152,13 +163,20 @@ aia_status aia_store_job_renew(aia_store *s, const char *job_id, const char *wor
                                aia_error *err);
 
 /* Replaces the stored job (progress, metrics, HPO progress, state) with
- * `job`; update_time is set to now. A job already in a terminal state is
- * never changed again: FAILED_PRECONDITION naming its state. */
+ * `job`; update_time is set to now, and end_time too when a terminal state
+ * arrives without one. model_id, model_version and create_time stay as
+ * stored. A terminal state drops the lease. A job already in a terminal
+ * state is never changed again: FAILED_PRECONDITION naming its state. The
+ * lease owner is not checked here: workers learn that they lost a job from
+ * aia_store_job_renew(). */
 aia_status aia_store_job_update(aia_store *s, const aia_job_record *job, aia_error *err);
 
 /* In one transaction: inserts `version` (READY) and stores `job` as
  * SUCCEEDED. FAILED_PRECONDITION when the job is not RUNNING any more
- * (e.g. cancelled meanwhile): nothing is published. */
+ * (e.g. cancelled meanwhile): nothing is published. The version must be
+ * the job's model_id@model_version (INVALID_ARGUMENT otherwise); its
+ * aliases, endpoint_ids and delete_time are ignored (derived on read), its
+ * create_time defaults to now. The commit is synchronous=FULL. */
 aia_status aia_store_job_publish(aia_store *s, const aia_job_record *job, const aia_version_record *version,
                                  aia_error *err);
 
@@ -183,8 +201,9 @@ aia_status aia_store_trial_list(aia_store *s, const char *job_id, aia_trial_reco
 
 /* ---- endpoints ------------------------------------------------------------ */
 
-/* Inserts a new endpoint at revision 1 (endpoint_id set by the caller).
- * ALREADY_EXISTS names it. */
+/* Inserts a new endpoint at revision 1 (endpoint_id set by the caller,
+ * checked by aia_store_check_id; create_time defaults to now).
+ * ALREADY_EXISTS names it; NOT_FOUND when a deployed version is not READY. */
 aia_status aia_store_endpoint_create(aia_store *s, const aia_endpoint_record *e, aia_error *err);
 
 aia_status aia_store_endpoint_get(aia_store *s, const char *endpoint_id, aia_endpoint_record **out,
