@@ -324,10 +324,6 @@ void store_time_set(AiaStore__V1__Time *t, int64_t unix_ns) {
     t->nanos = (int32_t)(unix_ns % 1000000000);
 }
 
-int64_t store_time_ns(const AiaStore__V1__Time *t) {
-    return t == NULL ? 0 : t->seconds * 1000000000 + t->nanos;
-}
-
 /* ---- pages ----------------------------------------------------------------------- */
 
 /* Tokens are "o" + the decimal offset of the next row. Offsets (not keys)

@@ -63,7 +63,6 @@ aia_status store_bind_record(sqlite3_stmt *st, int i, const ProtobufCMessage *m,
 /* ---- time ---------------------------------------------------------------- */
 
 void store_time_set(AiaStore__V1__Time *t, int64_t unix_ns);
-int64_t store_time_ns(const AiaStore__V1__Time *t);
 
 /* ---- pages ------------------------------------------------------------------ */
 

@@ -9,6 +9,17 @@
 #include "lib/base/timeutil.h"
 #include "lib/store/store_internal.h"
 
+/* A week: longer leases are a unit mistake (seconds for ms), and the
+ * nanosecond arithmetic stays far from overflow. */
+#define MAX_LEASE_MS (7LL * 24 * 3600 * 1000)
+
+static aia_status check_lease(int64_t lease_ms, aia_error *err) {
+    if (lease_ms <= 0 || lease_ms > MAX_LEASE_MS)
+        return aia_error_set(err, AIA_INVALID_ARGUMENT, "lease_ms %lld is not in 1..%lld", (long long)lease_ms,
+                             MAX_LEASE_MS);
+    return AIA_OK;
+}
+
 static aia_status oldest_queued(aia_store *s, aia_job_record **out, aia_error *err) {
     sqlite3_stmt *st = NULL;
     *out = NULL;
@@ -50,10 +61,10 @@ aia_status aia_store_job_claim(aia_store *s, const char *worker, int64_t lease_m
                                aia_error *err) {
     *out = NULL;
     if (worker == NULL || worker[0] == '\0') return aia_error_set(err, AIA_INVALID_ARGUMENT, "worker is empty");
-    if (lease_ms <= 0)
-        return aia_error_set(err, AIA_INVALID_ARGUMENT, "lease_ms %lld is not positive", (long long)lease_ms);
+    aia_status rc = check_lease(lease_ms, err);
+    if (rc != AIA_OK) return rc;
     pthread_mutex_lock(&s->mu);
-    aia_status rc = store_begin(s, err);
+    rc = store_begin(s, err);
     if (rc == AIA_OK) rc = claim_locked(s, worker, lease_ms, out, err);
     if (rc == AIA_OK) rc = store_commit(s, err);
     if (rc != AIA_OK) {
@@ -93,11 +104,13 @@ static aia_status renew_refusal(aia_store *s, const char *job_id, const char *wo
 
 aia_status aia_store_job_renew(aia_store *s, const char *job_id, const char *worker, int64_t lease_ms,
                                aia_error *err) {
-    if (job_id == NULL || worker == NULL || lease_ms <= 0)
-        return aia_error_set(err, AIA_INVALID_ARGUMENT, "renew needs a job_id, a worker and a positive lease");
+    if (job_id == NULL || worker == NULL)
+        return aia_error_set(err, AIA_INVALID_ARGUMENT, "renew needs a job_id and a worker");
+    aia_status rc = check_lease(lease_ms, err);
+    if (rc != AIA_OK) return rc;
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st = NULL;
-    aia_status rc = store_prepare(s,
+    rc = store_prepare(s,
                                   "UPDATE jobs SET lease_until_ns = ? "
                                   "WHERE job_id = ? AND state = ? AND lease_owner = ?",
                                   &st, err);

@@ -212,6 +212,10 @@ static void life_cycle_claim_renew_update_publish(void **state) {
     ST_OK(aia_store_job_claim(s, "w1", 60000, &c, &err));
     assert_null(c); /* nothing waits */
     ST_FAILS(aia_store_job_claim(s, "", 60000, &c, &err), AIA_INVALID_ARGUMENT);
+    ST_FAILS(aia_store_job_claim(s, "w", 0, &c, &err), AIA_INVALID_ARGUMENT);
+    ST_FAILS(aia_store_job_claim(s, "w", INT64_MAX, &c, &err), AIA_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.message, "lease_ms"));
+    ST_FAILS(aia_store_job_renew(s, second->job_id, "w1", INT64_MAX, &err), AIA_INVALID_ARGUMENT);
     aia_store_record_free(first);
     aia_store_record_free(second);
     aia_store_close(s);
