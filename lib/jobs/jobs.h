@@ -52,7 +52,10 @@ typedef struct aia_jobs_options {
     const char *data_dir;       /* artifacts and scratch space live here */
     int workers;                /* jobs running at once; >= 1 */
     int threads_per_job;        /* engine threads per job; >= 1 */
-    int max_attempts;           /* requeues after a crash; 0 = 2 */
+    int max_attempts;           /* runs a job gets: a job interrupted by a
+                                   crash during attempt n is requeued when
+                                   n < max_attempts, else FAILED
+                                   "interrupted: ..."; 0 = 2 */
     int64_t lease_ms;           /* 0 = 30000 */
     const char *engine_version; /* recorded in lineage; may be NULL */
     /* 0 (embedded, the default): this process is the queue's only worker,

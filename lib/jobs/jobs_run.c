@@ -30,7 +30,6 @@ typedef struct run_ctx {
     jobs_running *running;
     aia_job_record *live;
     int64_t last_write_mono; /* of the job's progress, for throttling */
-    int dirty;               /* progress changed since the last write */
 } run_ctx;
 
 /* Records why the job must stop unless a reason was already given (the
@@ -51,10 +50,11 @@ static void announce_stored_locked(run_ctx *c) {
 }
 
 /* Writes the live record (progress, split, HPO progress) unless one was
- * written less than the interval ago and `force` is 0. Hub lock held. */
+ * written less than the interval ago and `force` is 0. A skipped change is
+ * not lost: the next write, and at the latest the final one, carries the
+ * whole record. Hub lock held. */
 static void write_live_locked(run_ctx *c, int force) {
     int64_t now = aia_time_mono_ns();
-    c->dirty = 1;
     if (!force && now - c->last_write_mono < JOBS_WRITE_INTERVAL_NS) return;
     jobs_time_set(&c->live->update_time, aia_time_now_ns());
     aia_error err;
@@ -70,7 +70,6 @@ static void write_live_locked(run_ctx *c, int force) {
                       2);
         return;
     }
-    c->dirty = 0;
     jobs_emit_progress(c->hub, c->live);
 }
 

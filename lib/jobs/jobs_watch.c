@@ -80,8 +80,10 @@ void jobs_hubs_free(aia_jobs *j) {
 static void emit(jobs_hub *h, aia_job_event *ev) {
     if (h->finished) return;
     ev->sequence = ++h->sequence;
-    ev->time_ns = aia_time_now_ns();
     int state = ev->job->state;
+    if (ev->kind == AIA_JOB_EVENT_STATE && jobs_state_terminal(state)) h->finished = 1;
+    if (h->watchers == NULL) return; /* the common case for ITERATION */
+    ev->time_ns = aia_time_now_ns();
     for (aia_job_watch *w = h->watchers; w != NULL; w = w->next) {
         if (ev->kind == AIA_JOB_EVENT_STATE) {
             if (w->last_state == state) continue;
@@ -89,7 +91,6 @@ static void emit(jobs_hub *h, aia_job_event *ev) {
         }
         w->fn(w->arg, ev);
     }
-    if (ev->kind == AIA_JOB_EVENT_STATE && jobs_state_terminal(state)) h->finished = 1;
 }
 
 void jobs_emit_state(jobs_hub *h, const aia_job_record *job, int previous_state) {
