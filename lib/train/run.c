@@ -126,11 +126,19 @@ static aia_status load_training(train_run *r, const char *path, const char *name
     aia_csv_schema_entry *schema = calloc(job->n_feature_types + 1, sizeof *schema);
     if (!schema) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
     size_t n = 0;
+    int target_typed = 0;
     for (size_t i = 0; i < job->n_feature_types; i++) {
         aia_column_type t = column_type_of(job->feature_types[i]->value);
         if (!t) continue; /* FEATURE_UNSPECIFIED: inferred */
         schema[n].column = job->feature_types[i]->key;
         schema[n++].type = t;
+        target_typed |= strcmp(job->feature_types[i]->key, job->target_column) == 0;
+    }
+    /* Class labels are the file's own words: "yes"/"no" would otherwise be
+     * inferred boolean and named "true"/"false". */
+    if (r->task == AIA_TASK_CLASSIFICATION && !target_typed) {
+        schema[n].column = job->target_column;
+        schema[n++].type = AIA_COLUMN_CATEGORICAL;
     }
     aia_csv_options o;
     aia_csv_options_init(&o);
