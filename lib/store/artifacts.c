@@ -63,9 +63,16 @@ static int valid_hex(const char *hex) {
     return 1;
 }
 
-static aia_status make_dir(const char *path, aia_error *err) {
-    if (mkdir(path, 0755) == 0 || errno == EEXIST) return AIA_OK;
-    return aia_error_set(err, AIA_INTERNAL, "creating %s: %s", path, strerror(errno));
+static aia_status fsync_dir(const char *dir, aia_error *err);
+
+/* Creates `path` in `parent` when missing; a new directory's entry is made
+ * durable too (fsync of the parent), or a crash could lose the directory
+ * along with the artifacts in it. */
+static aia_status make_dir(const char *parent, const char *path, aia_error *err) {
+    if (mkdir(path, 0755) == 0) return fsync_dir(parent, err);
+    if (errno == EEXIST) return AIA_OK;
+    return aia_error_set(err, errno == ENOSPC ? AIA_RESOURCE_EXHAUSTED : AIA_INTERNAL, "creating %s: %s", path,
+                         strerror(errno));
 }
 
 static aia_status fsync_dir(const char *dir, aia_error *err) {
@@ -116,6 +123,18 @@ static aia_status write_atomic(const char *dir, const char *path, const void *by
     return rc;
 }
 
+/* Creates <data_dir>/artifacts/<shard>; `dir` receives the shard's path. */
+static aia_status make_shard(const char *data_dir, const char *hex, char *dir, size_t size, aia_error *err) {
+    char *top = malloc(size);
+    if (top == NULL) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory writing an artifact");
+    snprintf(top, size, "%s/artifacts", data_dir);
+    snprintf(dir, size, "%s/artifacts/%.2s", data_dir, hex);
+    aia_status rc = make_dir(data_dir, top, err);
+    if (rc == AIA_OK) rc = make_dir(top, dir, err);
+    free(top);
+    return rc;
+}
+
 aia_status aia_artifact_put(const char *data_dir, const void *bytes, size_t len, char hex[AIA_SHA256_HEX_LEN + 1],
                             aia_error *err) {
     hex[0] = '\0';
@@ -131,10 +150,7 @@ aia_status aia_artifact_put(const char *data_dir, const void *bytes, size_t len,
         return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory writing an artifact");
     }
     aia_artifact_path(data_dir, h, path, plen);
-    snprintf(dir, plen, "%s/artifacts", data_dir);
-    aia_status rc = make_dir(dir, err);
-    snprintf(dir, plen, "%s/artifacts/%.2s", data_dir, h);
-    if (rc == AIA_OK) rc = make_dir(dir, err);
+    aia_status rc = make_shard(data_dir, h, dir, plen, err);
     /* Same bytes, same name: an existing file that verifies is kept; a
      * corrupt one is replaced by the good bytes. */
     char have[AIA_SHA256_HEX_LEN + 1];
@@ -179,6 +195,7 @@ static aia_status read_file(const char *path, const char *hex, void **bytes, siz
 aia_status aia_artifact_get(const char *data_dir, const char *hex, void **bytes, size_t *len, aia_error *err) {
     *bytes = NULL;
     *len = 0;
+    if (data_dir == NULL) return aia_error_set(err, AIA_INVALID_ARGUMENT, "artifact_get: data_dir is NULL");
     if (!valid_hex(hex))
         return aia_error_set(err, AIA_INVALID_ARGUMENT, "artifact name \"%.80s\" is not 64 lowercase hex digits",
                              hex ? hex : "(null)");
