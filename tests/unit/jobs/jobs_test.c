@@ -4,6 +4,7 @@
  * running job quickly and publishes nothing, HPO trials are stored and
  * announced. */
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -331,6 +332,70 @@ static void test_hpo_trials_announced(void **state) {
     aia_store_record_free(queued);
 }
 
+/* A slow watcher, unwatched while events flow: once unwatch returns, its
+ * callback is not running and is never called again. */
+typedef struct slow_watcher {
+    atomic_int inside, calls;
+} slow_watcher;
+
+static void slow_record(void *arg, const aia_job_event *ev) {
+    (void)ev;
+    slow_watcher *sw = arg;
+    atomic_fetch_add(&sw->inside, 1);
+    usleep(2000);
+    atomic_fetch_add(&sw->calls, 1);
+    atomic_fetch_sub(&sw->inside, 1);
+}
+
+static void test_unwatch_is_final(void **state) {
+    jt_fixture *f = *state;
+    jt_start(f, 1, 0);
+    char busy[128];
+    jt_occupy_worker(f, busy, sizeof busy);
+    slow_watcher sw;
+    atomic_init(&sw.inside, 0);
+    atomic_init(&sw.calls, 0);
+    aia_job_watch *w = NULL;
+    aia_job_record *snap = NULL;
+    aia_error err;
+    assert_int_equal(aia_jobs_watch(f->jobs, busy, slow_record, &sw, &w, &snap, &err), AIA_OK);
+    int64_t until = jt_now_ms() + 10000;
+    while (atomic_load(&sw.calls) < 20 && jt_now_ms() < until) usleep(1000);
+    assert_true(atomic_load(&sw.calls) >= 20);
+    aia_jobs_unwatch(f->jobs, w);
+    assert_int_equal(atomic_load(&sw.inside), 0);
+    int calls = atomic_load(&sw.calls);
+    usleep(200000);
+    assert_int_equal(atomic_load(&sw.calls), calls);
+    assert_int_equal(aia_jobs_cancel(f->jobs, busy, NULL, &err), AIA_OK);
+    aia_store_record_free(snap);
+}
+
+/* The pool is bounded: with two workers, two jobs run and a third waits;
+ * when one is cancelled, the third starts. */
+static void test_pool_is_bounded(void **state) {
+    jt_fixture *f = *state;
+    jt_start(f, 2, 0);
+    char ids[3][128];
+    const char *models[3] = {"a", "b", "c"};
+    for (int i = 0; i < 3; i++) {
+        jt_spec s;
+        jt_spec_long(&s, f, models[i]);
+        aia_job_record *job = submit(f, &s);
+        snprintf(ids[i], sizeof ids[i], "%s", job->job_id);
+        aia_store_record_free(job);
+    }
+    aia_store_record_free(jt_wait_state(f->store, ids[0], RUNNING, 10000));
+    aia_store_record_free(jt_wait_state(f->store, ids[1], RUNNING, 10000));
+    usleep(300000);
+    aia_store_record_free(jt_wait_state(f->store, ids[2], QUEUED, 0));
+    aia_error err;
+    assert_int_equal(aia_jobs_cancel(f->jobs, ids[0], NULL, &err), AIA_OK);
+    aia_store_record_free(jt_wait_state(f->store, ids[2], RUNNING, 5000));
+    assert_int_equal(aia_jobs_cancel(f->jobs, ids[1], NULL, &err), AIA_OK);
+    assert_int_equal(aia_jobs_cancel(f->jobs, ids[2], NULL, &err), AIA_OK);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_submit_publishes_version, setup, teardown),
@@ -339,6 +404,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_cancel_running_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_queued_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hpo_trials_announced, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unwatch_is_final, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pool_is_bounded, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
