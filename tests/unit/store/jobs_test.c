@@ -468,6 +468,55 @@ static void threads_submit_and_claim_without_losing_jobs(void **state) {
     st_rmtree(dir);
 }
 
+/* Two handles on one database, as two server processes would have: every
+ * job is claimed by exactly one of them (BEGIN IMMEDIATE + busy timeout). */
+#define SHARED_JOBS 40
+
+typedef struct claimer_arg {
+    aia_store *s;
+    char ids[SHARED_JOBS][32];
+    int n;
+    int failures;
+} claimer_arg;
+
+static void *claimer(void *p) {
+    claimer_arg *a = p;
+    for (;;) {
+        aia_error err;
+        aia_job_record *c = NULL;
+        if (aia_store_job_claim(a->s, "proc", 60000, &c, &err) != AIA_OK) {
+            a->failures++;
+            continue;
+        }
+        if (c == NULL) break;
+        if (a->n < SHARED_JOBS) snprintf(a->ids[a->n], sizeof a->ids[0], "%s", c->job_id);
+        a->n++;
+        aia_store_record_free(c);
+    }
+    return NULL;
+}
+
+static void two_handles_never_claim_the_same_job(void **state) {
+    (void)state;
+    char *dir = st_tempdir();
+    aia_store *s1 = st_open(dir), *s2 = st_open(dir);
+    for (int i = 0; i < SHARED_JOBS; i++) aia_store_record_free(submit(i % 2 ? s1 : s2, st_spec("m", CLS)));
+    static claimer_arg a[2];
+    memset(a, 0, sizeof a);
+    a[0].s = s1;
+    a[1].s = s2;
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++) assert_int_equal(pthread_create(&t[i], NULL, claimer, &a[i]), 0);
+    for (int i = 0; i < 2; i++) pthread_join(t[i], NULL);
+    assert_int_equal(a[0].failures + a[1].failures, 0);
+    assert_int_equal(a[0].n + a[1].n, SHARED_JOBS);
+    for (int i = 0; i < a[0].n; i++)
+        for (int j = 0; j < a[1].n; j++) assert_string_not_equal(a[0].ids[i], a[1].ids[j]);
+    aia_store_close(s1);
+    aia_store_close(s2);
+    st_rmtree(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(submit_creates_the_model_and_reserves_versions),
@@ -478,6 +527,7 @@ int main(void) {
         cmocka_unit_test(trials_are_stored_per_job),
         cmocka_unit_test(job_list_filters_and_pages_newest_first),
         cmocka_unit_test(threads_submit_and_claim_without_losing_jobs),
+        cmocka_unit_test(two_handles_never_claim_the_same_job),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
