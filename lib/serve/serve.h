@@ -29,6 +29,12 @@
  * thread); when the queue is full, entries are dropped and counted.
  *
  * Thread-safety: every function is thread-safe. Handles are immutable.
+ *
+ * Model input order is the preprocessing's input order, which is the
+ * recorded lineage.features order (checked at load: a model whose inputs
+ * differ from its record is DATA_LOSS rather than served wrongly).
+ * Booleans are logged as true/false, missing and non-finite values as
+ * null. Endpoints hold at most 64 deployments.
  */
 #ifndef AIA_SERVE_SERVE_H
 #define AIA_SERVE_SERVE_H
@@ -58,9 +64,15 @@ void aia_serve_close(aia_serve *s);
 
 /* ---- resolution ---------------------------------------------------------- */
 
-/* "id", "id@N" or "id@alias" → a loaded model. NOT_FOUND names the model,
- * version or alias; FAILED_PRECONDITION when the version is deleted;
- * INVALID_ARGUMENT for a malformed reference. */
+/* "id", "id@N" or "id@alias" → a loaded model, which the caller releases
+ * with aia_served_release(). NOT_FOUND names the model, version or alias;
+ * FAILED_PRECONDITION when the version is deleted; INVALID_ARGUMENT for a
+ * malformed reference (id per aia_store_check_id; N in 1..2^31-1; an
+ * alias per aia_store_alias_set's rule, at most 64 characters);
+ * DATA_LOSS when the artifact fails its SHA-256 or the model file its
+ * checks, or the file's inputs differ from the recorded features. A cache
+ * hit is two hash lookups and a reference count under one short lock; no
+ * SQLite, no allocation. */
 aia_status aia_serve_acquire(aia_serve *s, const char *model_ref, aia_served **out, aia_error *err);
 
 /* The same with the version apart: version 0 = the default (production
@@ -79,6 +91,8 @@ void aia_served_release(aia_served *h);
 const aia_model *aia_served_model(const aia_served *h);
 const char *aia_served_model_id(const aia_served *h);
 int aia_served_version(const aia_served *h);
+/* "model_id@version": the deployment id this version has on any endpoint. */
+const char *aia_served_deployment_id(const aia_served *h);
 /* The version record: features (name, type, categories) and class_labels. */
 const aia_version_record *aia_served_record(const aia_served *h);
 /* Index of a feature in model input order, -1 when unknown. O(log n). */
@@ -126,12 +140,29 @@ typedef struct aia_serve_stats {
     int64_t last_time_ns; /* 0 = never */
 } aia_serve_stats;
 
-/* Records one request served by h (deployment_id NULL for direct calls). */
+/* Records one request: into h's version and model totals (h may be NULL
+ * for a request that failed before a model was chosen), and into the
+ * deployment's when deployment_id is given (NULL for direct calls).
+ * rows_last_hour counts per minute; latency percentiles are exact to one
+ * histogram bucket (about 19 %). Lock-free but for finding the deployment's
+ * counters (a short lock, no allocation after the first request).
+ *
+ * A deployment id ("model@version") names a deployment on every endpoint
+ * that deploys that version, so aia_serve_record() cannot tell endpoints
+ * apart: its deployment figures are that version's endpoint traffic on any
+ * endpoint. aia_serve_record_at() (added) keeps endpoints apart; the
+ * service layer should call it with the endpoint it routed through. */
 void aia_serve_record(aia_serve *s, const aia_served *h, const char *deployment_id, size_t rows,
                       int64_t latency_ns, int ok);
+void aia_serve_record_at(aia_serve *s, const aia_served *h, const char *endpoint_id, const char *deployment_id,
+                         size_t rows, int64_t latency_ns, int ok);
 
-/* Totals of a deployment ("model@version" on endpoint_id), or of a model's
- * every version with endpoint_id NULL and deployment_id = model_id. */
+/* Totals of a deployment ("model@version" on endpoint_id: what
+ * aia_serve_record_at() recorded there, else what aia_serve_record()
+ * recorded for that deployment id on any endpoint); with
+ * endpoint_id NULL, of one version (deployment_id "model@version", direct
+ * calls and endpoints together) or of a model's every version
+ * (deployment_id = model_id). All zero when nothing was recorded. */
 void aia_serve_stats_get(aia_serve *s, const char *endpoint_id, const char *deployment_id, aia_serve_stats *out);
 
 /* ---- prediction ids and log ---------------------------------------------- */
@@ -152,7 +183,13 @@ typedef struct aia_served_row {
 void aia_serve_log(aia_serve *s, const aia_served *h, const char *deployment_id, const aia_served_row *rows,
                    size_t n);
 
-/* Rows dropped because the writer fell behind; rows written. */
+/* Rows written; rows dropped because the writer fell behind (queue of
+ * 8,192 lines full) or the write failed (disk full: that file ends and the
+ * next line starts a new one). Either pointer may be NULL. */
 void aia_serve_log_counts(aia_serve *s, int64_t *written, int64_t *dropped);
+
+/* Waits until every row queued so far is written (or dropped). For tests
+ * and orderly shutdown; aia_serve_close() does it too. */
+void aia_serve_log_flush(aia_serve *s);
 
 #endif
