@@ -20,5 +20,7 @@ int main(int argc, char **argv)
         aia_cli_print_usage_error(stderr, err.message);
         return AIA_CLI_EXIT_USAGE;
     }
-    return aia_cli_run(&args, stdin, stdout, stderr);
+    int rc = aia_cli_run(&args, stdin, stdout, stderr);
+    aia_cli_args_free(&args);
+    return rc;
 }

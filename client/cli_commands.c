@@ -7,70 +7,22 @@
 #include "aia/v1/system.pb-c.h"
 #include "client/aia_client.h"
 #include "client/cli_output.h"
+#include "client/cli_rpc.h"
 #include "client/services.h"
 #include "google/api/httpbody.pb-c.h"
 #include "lib/base/strbuf.h"
 #include "lib/pbjson/pbjson.h"
 
-/* Request metadata from the arguments: x-request-id, x-aia-caller. */
-static size_t call_metadata(const aia_cli_args *a, aia_client_metadata md[2])
-{
-    size_t n = 0;
-    if (a->request_id) md[n++] = (aia_client_metadata){"x-request-id", a->request_id};
-    if (a->caller) md[n++] = (aia_client_metadata){"x-aia-caller", a->caller};
-    return n;
-}
-
-static int open_client(const aia_cli_args *a, aia_client **c, FILE *errf)
-{
-    aia_error err;
-    aia_status st = aia_client_open(a->server, NULL, c, &err);
-    if (st != AIA_OK) {
-        aia_cli_print_status_error(errf, st, err.message);
-        return -1;
-    }
-    return 0;
-}
-
-/* A unary call of a SystemService method with an empty request. */
-static int system_unary(const aia_cli_args *a, const char *path, const ProtobufCMessage *req,
-                        const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp, FILE *errf)
-{
-    aia_client *c;
-    if (open_client(a, &c, errf) != 0) return -1;
-    aia_client_metadata md[2];
-    size_t nmd = call_metadata(a, md);
-    aia_error err;
-    aia_status st = aia_client_unary(c, path, req, resp_desc, a->timeout_seconds, md, nmd, resp, &err);
-    aia_client_close(c);
-    if (st != AIA_OK) {
-        aia_cli_print_status_error(errf, st, err.message);
-        return -1;
-    }
-    return 0;
-}
-
-/* Prints `resp` as proto3 JSON; on failure reports it and returns -1. */
-static int write_json(const aia_cli_args *a, FILE *out, FILE *errf, const ProtobufCMessage *resp)
-{
-    aia_error err;
-    aia_status st = aia_cli_write_json(out, resp, a->pretty, &err);
-    if (st == AIA_OK) return 0;
-    aia_cli_print_status_error(errf, st, err.message);
-    return -1;
-}
-
 static int cmd_health(const aia_cli_args *a, FILE *out, FILE *errf)
 {
     Aia__V1__GetHealthRequest req = AIA__V1__GET_HEALTH_REQUEST__INIT;
     ProtobufCMessage *resp;
-    if (system_unary(a, "/aia.v1.SystemService/GetHealth", &req.base, &aia__v1__get_health_response__descriptor,
-                     &resp, errf) != 0)
+    if (aia_cli_rpc_unary(a, &aia__v1__system_service__descriptor, "GetHealth", &req.base, &resp, errf) != 0)
         return AIA_CLI_EXIT_FAILED;
     Aia__V1__GetHealthResponse *h = (Aia__V1__GetHealthResponse *)resp;
     int rc = h->status == AIA__V1__SERVING_STATUS__SERVING_STATUS_SERVING ? AIA_CLI_EXIT_OK : AIA_CLI_EXIT_FAILED;
     if (a->json) {
-        if (write_json(a, out, errf, resp) != 0) rc = AIA_CLI_EXIT_FAILED;
+        if (aia_cli_rpc_write_json(a, out, errf, resp) != 0) rc = AIA_CLI_EXIT_FAILED;
     } else {
         aia_cli_print_health(out, h, a->server);
     }
@@ -82,12 +34,11 @@ static int cmd_metrics(const aia_cli_args *a, FILE *out, FILE *errf)
 {
     Aia__V1__GetMetricsRequest req = AIA__V1__GET_METRICS_REQUEST__INIT;
     ProtobufCMessage *resp;
-    if (system_unary(a, "/aia.v1.SystemService/GetMetrics", &req.base, &google__api__http_body__descriptor, &resp,
-                     errf) != 0)
+    if (aia_cli_rpc_unary(a, &aia__v1__system_service__descriptor, "GetMetrics", &req.base, &resp, errf) != 0)
         return AIA_CLI_EXIT_FAILED;
     int rc = AIA_CLI_EXIT_OK;
     if (a->json) {
-        if (write_json(a, out, errf, resp) != 0) rc = AIA_CLI_EXIT_FAILED;
+        rc = aia_cli_rpc_write_json(a, out, errf, resp);
     } else {
         const Google__Api__HttpBody *body = (const Google__Api__HttpBody *)resp;
         if (body->data.len) fwrite(body->data.data, 1, body->data.len, out);
@@ -97,8 +48,7 @@ static int cmd_metrics(const aia_cli_args *a, FILE *out, FILE *errf)
     return rc;
 }
 
-/* Reads all of `in` into sb; -1 on a read error or when it is too large. */
-static int read_all(FILE *in, aia_strbuf *sb)
+int aia_cli_read_all(FILE *in, aia_strbuf *sb)
 {
     char buf[65536];
     size_t n;
@@ -141,7 +91,7 @@ static int cmd_call(const aia_cli_args *a, FILE *in, FILE *out, FILE *errf)
     /* The request is decoded before anything touches the network. */
     aia_strbuf body = AIA_STRBUF_INIT;
     if (strcmp(a->body, "-") == 0) {
-        if (read_all(in, &body) != 0) {
+        if (aia_cli_read_all(in, &body) != 0) {
             aia_strbuf_free(&body);
             aia_cli_print_usage_error(errf, "cannot read the request from stdin (read error, or larger than 64 MiB)");
             return AIA_CLI_EXIT_USAGE;
@@ -161,12 +111,12 @@ static int cmd_call(const aia_cli_args *a, FILE *in, FILE *out, FILE *errf)
     }
 
     aia_client *c;
-    if (open_client(a, &c, errf) != 0) {
+    if (aia_cli_rpc_open(a, &c, errf) != 0) {
         protobuf_c_message_free_unpacked(req, NULL);
         return AIA_CLI_EXIT_FAILED;
     }
     aia_client_metadata md[2];
-    size_t nmd = call_metadata(a, md);
+    size_t nmd = aia_cli_rpc_metadata(a, md);
     stream_printer p = {out, a->pretty, AIA_OK, {AIA_OK, ""}};
     st = aia_client_call(c, path, req, m->output, a->timeout_seconds, md, nmd, print_response, &p, &err);
     aia_client_close(c);
@@ -189,7 +139,9 @@ int aia_cli_run(const aia_cli_args *a, FILE *in, FILE *out, FILE *errf)
 {
     switch (a->command) {
     case AIA_CMD_HELP:
-        aia_cli_usage(out);
+        if (a->sub.cmd) aia_cli_subcommand_usage(out, a->sub.group, a->sub.cmd);
+        else if (a->sub.group) aia_cli_group_usage(out, a->sub.group);
+        else aia_cli_usage(out);
         return AIA_CLI_EXIT_OK;
     case AIA_CMD_VERSION:
         aia_cli_print_version(out);
@@ -200,6 +152,8 @@ int aia_cli_run(const aia_cli_args *a, FILE *in, FILE *out, FILE *errf)
         return cmd_metrics(a, out, errf);
     case AIA_CMD_CALL:
         return cmd_call(a, in, out, errf);
+    case AIA_CMD_SUB:
+        return a->sub.cmd->run(a, in, out, errf);
     }
     return AIA_CLI_EXIT_USAGE;
 }

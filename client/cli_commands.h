@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "client/cli_args.h"
+#include "lib/base/strbuf.h"
 
 #define AIA_CLI_EXIT_OK 0
 #define AIA_CLI_EXIT_FAILED 1
@@ -17,6 +18,10 @@
 
 /* The largest request accepted on stdin. */
 #define AIA_CLI_MAX_STDIN (64u * 1024 * 1024)
+
+/* Reads all of `in` into sb; -1 on a read error or beyond
+ * AIA_CLI_MAX_STDIN bytes. */
+int aia_cli_read_all(FILE *in, aia_strbuf *sb);
 
 int aia_cli_run(const aia_cli_args *args, FILE *in, FILE *out, FILE *errf);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "client/aia_client.h"
+#include "client/cli_format.h"
 #include "lib/base/strbuf.h"
 #include "lib/base/timeutil.h"
 #include "lib/pbjson/pbjson.h"
@@ -25,13 +26,19 @@ void aia_cli_usage(FILE *out)
           "                         response as one line of JSON (streams: one per line);\n"
           "                         METHOD is package.Service/Method, e.g.\n"
           "                         aia.v1.SystemService/GetHealth\n"
+          "  models ...             the model registry: train, list, get, status, alias,\n"
+          "                         delete, predict (aia models --help)\n"
+          "  jobs ...               training jobs: list, get, watch, cancel\n"
+          "  endpoints ...          serving endpoints: create, deploy, split, undeploy,\n"
+          "                         rollback, list\n"
           "  version                this client's version\n"
           "  help                   this text\n"
           "\n"
           "options (before or after the command):\n"
           "  --server ADDR          server address (default $AIA_SERVER or " "127.0.0.1:50051)\n"
-          "  --timeout SECONDS      deadline for the whole call (default $AIA_TIMEOUT or 10)\n"
-          "  --json                 print health and metrics answers as proto3 JSON\n"
+          "  --timeout SECONDS      deadline for the whole call (default $AIA_TIMEOUT or 10;\n"
+          "                         watching a job has none unless one is given)\n"
+          "  --json                 print answers as proto3 JSON (the response message)\n"
           "  --pretty               indent JSON output\n"
           "  --request-id ID        sent as x-request-id, to find the call in server logs\n"
           "  --caller NAME          sent as x-aia-caller (default $AIA_CALLER or $USER)\n"
@@ -39,7 +46,8 @@ void aia_cli_usage(FILE *out)
           "  --version              this client's version\n"
           "\n"
           "exit status: 0 success, 1 the call failed (\"aia: STATUS: message\" on stderr),\n"
-          "2 usage error (bad option, command, method name or request JSON).\n",
+          "2 usage error (bad option, command, argument, method name or request JSON).\n"
+          "\"aia COMMAND --help\" describes a command (aia models train --help).\n",
           out);
 }
 
@@ -88,15 +96,7 @@ void aia_cli_format_duration(int64_t seconds, int32_t nanos, char *buf, size_t s
 
 const char *aia_cli_serving_status_name(int status, char *buf, size_t size)
 {
-    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(&aia__v1__serving_status__descriptor, status);
-    if (!v) {
-        snprintf(buf, size, "UNKNOWN(%d)", status);
-        return buf;
-    }
-    const char *prefix = "SERVING_STATUS_";
-    const char *name = strncmp(v->name, prefix, strlen(prefix)) == 0 ? v->name + strlen(prefix) : v->name;
-    snprintf(buf, size, "%s", name);
-    return buf;
+    return aia_cli_enum_name(&aia__v1__serving_status__descriptor, status, "SERVING_STATUS_", buf, size);
 }
 
 void aia_cli_print_health(FILE *out, const Aia__V1__GetHealthResponse *h, const char *server)
