@@ -130,7 +130,10 @@ typedef struct aia_job_watch aia_job_watch;
  * before, and a STATE event never repeats the state the watcher last saw.
  * A job already terminal gets a snapshot and no events. After the terminal
  * STATE event the watch stays registered (and silent) until unwatched: the
- * watcher ends its stream itself. NOT_FOUND names the id. *out is released
+ * watcher ends its stream itself. Events come from this process: its
+ * workers and the cancels made through it; a job another process runs
+ * (shared_queue) shows its snapshot only, and the caller polls the store.
+ * NOT_FOUND names the id. *out is released
  * with aia_jobs_unwatch() (or by aia_jobs_stop). */
 aia_status aia_jobs_watch(aia_jobs *j, const char *job_id, aia_job_event_fn fn, void *arg, aia_job_watch **out,
                           aia_job_record **snapshot, aia_error *err);

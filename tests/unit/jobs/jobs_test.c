@@ -396,6 +396,39 @@ static void test_pool_is_bounded(void **state) {
     assert_int_equal(aia_jobs_cancel(f->jobs, ids[2], NULL, &err), AIA_OK);
 }
 
+/* A job that fails while running (its data vanished after submit) ends
+ * FAILED with lib/train's reason, naming the file, and publishes nothing. */
+static void test_failure_reason_recorded(void **state) {
+    jt_fixture *f = *state;
+    jt_start(f, 1, 0);
+    char busy[128];
+    jt_occupy_worker(f, busy, sizeof busy);
+    char path[700];
+    snprintf(path, sizeof path, "%s/vanishing.csv", f->dir);
+    FILE *in = fopen(f->quick_csv, "r"), *out = fopen(path, "w");
+    assert_non_null(in);
+    assert_non_null(out);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0) assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+    jt_spec s;
+    jt_spec_quick(&s, f, "vanished");
+    s.spec.training_data_uri = path;
+    aia_job_record *queued = submit(f, &s);
+    assert_int_equal(unlink(path), 0);
+    aia_error err;
+    assert_int_equal(aia_jobs_cancel(f->jobs, busy, NULL, &err), AIA_OK);
+    aia_job_record *job = jt_wait_state(f->store, queued->job_id, FAILED, 30000);
+    assert_non_null(strstr(job->error, "vanishing.csv"));
+    assert_non_null(job->end_time);
+    int latest = 0;
+    assert_int_equal(aia_store_version_latest(f->store, "vanished", &latest, &err), AIA_NOT_FOUND);
+    aia_store_record_free(job);
+    aia_store_record_free(queued);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_submit_publishes_version, setup, teardown),
@@ -404,6 +437,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_cancel_running_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_queued_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hpo_trials_announced, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failure_reason_recorded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unwatch_is_final, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pool_is_bounded, setup, teardown),
     };
