@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/train/train_internal.h"
@@ -125,6 +126,9 @@ static aia_status check_uri(const aia_job_spec *spec, const char *field, const c
     if (kind == 2) return AIA_OK;
     if (access(path, F_OK) != 0)
         return aia_error_set(err, AIA_NOT_FOUND, "%s: %s does not exist", field, path);
+    struct stat sb;
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+        return aia_error_set(err, AIA_INVALID_ARGUMENT, "%s: %s is not a regular file", field, path);
     if (access(path, R_OK) != 0)
         return aia_error_set(err, AIA_PERMISSION_DENIED, "%s: %s is not readable", field, path);
     if (!need_columns) return AIA_OK;

@@ -15,8 +15,71 @@
  *
  * Hyperparameters are text by name (aia_train_param_names() lists them per
  * algorithm); unknown names and unparsable values are INVALID_ARGUMENT
- * naming the parameter. "auto" trains every algorithm that fits the task
- * with its defaults and keeps the best on the validation metric.
+ * naming the parameter. The canonical names are the engine's own fields:
+ *   gbdt           n_rounds, learning_rate, max_leaves, max_depth,
+ *                  min_samples_leaf, min_hessian_leaf, lambda_l2,
+ *                  min_split_gain, row_subsample, col_subsample, max_bins,
+ *                  early_stopping_rounds (0 = off, the default)
+ *   random_forest  n_trees, max_depth, min_samples_leaf, min_samples_split,
+ *                  max_features (0 = the default rule), bootstrap, max_bins
+ *   logistic_regression  C, tol, max_iter
+ *   linear_regression    alpha
+ * and the LightGBM / scikit-learn spellings are accepted as aliases
+ * (n_estimators, num_iterations, num_leaves, min_child_samples,
+ * min_data_in_leaf, min_child_weight, l2, reg_lambda, subsample,
+ * bagging_fraction, colsample, colsample_bytree, feature_fraction,
+ * max_bin, ...). Values are parsed strictly: the whole text is one number
+ * of the parameter's type, within its range ("1.5" for an integer, " 3"
+ * or "1e400" are refused); two spellings of one parameter are refused.
+ * Records (job, lineage) carry the canonical names with every value used,
+ * defaults included.
+ *
+ * "auto" (or "") trains every algorithm that fits the task (gbdt,
+ * random_forest, and logistic_regression or linear_regression) with its
+ * defaults and keeps the best on the validation metric; it takes no
+ * hyperparameters. With an HPO spec too, the search then tunes the chosen
+ * algorithm.
+ *
+ * Metrics: "accuracy", "f1" (macro), "roc_auc", "log_loss" for
+ * classification; "rmse", "mae", "r2" for regression; a score that cannot
+ * be computed on the data (NaN) is left out of the maps. Classification
+ * targets are read as text, so class labels are the file's own words
+ * ("yes"/"no", "0"/"1"), sorted byte-wise, unless feature_types types the
+ * target column.
+ *
+ * HPO (spec->hpo with trials > 0 or timeout_seconds > 0): lib/hpo's TPE
+ * (or random) sampler, trial 0 being the spec's hyperparameters (each put
+ * at the nearest point of the space when outside it), median pruning on
+ * the GBDT's per-round validation loss unless pruner is PRUNER_NONE or
+ * cv_folds >= 2 (then each trial is scored by k-fold cross-validation of
+ * the train split, lib/ml/evaluate.h), parallel_trials trials at a time in
+ * deterministic rounds, sharing options->threads. The metric defaults to
+ * accuracy / rmse and the direction to the metric's natural one. TPE
+ * starts after a third of a search shorter than 30 trials (Optuna's 10
+ * otherwise). The default search spaces:
+ *   gbdt           learning_rate log [0.01, 0.3], max_leaves log [8, 128],
+ *                  min_samples_leaf log [5, 100], lambda_l2 log [1e-8, 10],
+ *                  row_subsample [0.5, 1], col_subsample [0.5, 1]
+ *   random_forest  n_trees 50..300 step 50, max_depth {-1, 4, 8, 16, 32},
+ *                  min_samples_leaf log [1, 20],
+ *                  max_features {0, 0.2, 0.33, 0.5, 0.7, 1}
+ *   logistic_regression  C log [1e-3, 100]
+ *   linear_regression    alpha log [1e-4, 100]
+ * A non-empty hpo.search_space replaces the default (names as above,
+ * aliases allowed; bounds and choices must be values the parameter
+ * accepts). The time budget stops new trials; a running one finishes.
+ * After the search the best trial's hyperparameters are retrained on the
+ * train split (deterministic: the same model the trial scored), and that
+ * model is evaluated and published. Trial records carry the searched
+ * parameters only; the job's and lineage's hyperparameters are complete.
+ *
+ * The model file's metadata (aia_model_meta) holds job_id, algorithm,
+ * target, training_data_uri and training_data_sha256.
+ *
+ * Cancellation granularity: a boosting round, a logistic-regression
+ * iteration, a trial, and the download; a random forest and a
+ * cross-validated trial are not interrupted inside (both take well under a
+ * second on the bundled data).
  *
  * Thread-safety: aia_train_run() is reentrant; the hooks are called on the
  * calling thread or, during a parallel HPO search, on the search's worker
@@ -57,13 +120,19 @@ typedef struct aia_train_hooks {
     int (*should_stop)(void *arg);
     /* The data is loaded and split: row counts. May be NULL. */
     void (*on_data)(void *arg, const AiaStore__V1__DataSplit *split);
-    /* One iteration (boosting round, forest tree block, solver step) of
-     * trial `trial` (0 without HPO): metric names and values, e.g.
-     * "train_loss", "validation_loss". May be NULL. */
+    /* One iteration (boosting round, solver step) of trial `trial` (0
+     * without HPO): names and values, "train_loss" and, when known,
+     * "validation_loss". At most one call per 10 ms per trial (the first
+     * round always), so fast rounds do not flood watchers; the candidates
+     * of "auto" and the retraining after a search report none. May be
+     * NULL. */
     void (*on_iteration)(void *arg, int trial, int iteration, const char *const *names, const double *values,
                          size_t n);
-    /* A trial started (state TRIAL_RUNNING) or ended, with the search's
-     * progress after it. May be NULL. */
+    /* A trial started (state TRIAL_RUNNING, its hyperparameters) or ended
+     * (COMPLETE with value and metrics, PRUNED with pruned_at_iteration
+     * and the metrics of the rounds done, FAILED with error), with its
+     * duration and the search's progress after it. Both pointers are valid
+     * for the call only. Calls are serialised. May be NULL. */
     void (*on_trial)(void *arg, const aia_trial_record *trial, const AiaStore__V1__HpoProgress *progress);
     /* Rough fraction of the work done, 0..1, non-decreasing. May be NULL. */
     void (*on_progress)(void *arg, double fraction);

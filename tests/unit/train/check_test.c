@@ -149,6 +149,8 @@ static void test_uris(void **state)
     fix_spec f;
     fix_spec_init(&f, 0, "gbdt", "/nonexistent/dir/data.csv", "label");
     expect_error(&f, AIA_NOT_FOUND, "training_data_uri: /nonexistent/dir/data.csv does not exist");
+    fix_spec_init(&f, 0, "gbdt", "/tmp", "label");
+    expect_error(&f, AIA_INVALID_ARGUMENT, "training_data_uri: /tmp is not a regular file");
     fix_spec_init(&f, 0, "gbdt", "gs://bucket/data.csv", "label");
     expect_error(&f, AIA_UNIMPLEMENTED, "gs:// data needs the GCS backend, which is not built yet");
     fix_spec_init(&f, 0, "gbdt", "s3://bucket/data.csv", "label");
