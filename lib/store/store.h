@@ -166,7 +166,9 @@ aia_status aia_store_job_renew(aia_store *s, const char *job_id, const char *wor
  * `job`; update_time is set to now, and end_time too when a terminal state
  * arrives without one. model_id, model_version and create_time stay as
  * stored. A terminal state drops the lease. A job already in a terminal
- * state is never changed again: FAILED_PRECONDITION naming its state. The
+ * state is never changed again: FAILED_PRECONDITION naming its state.
+ * SUCCEEDED is INVALID_ARGUMENT here (only publish sets it, with the
+ * version, so a succeeded job always has one). The
  * lease owner is not checked here: workers learn that they lost a job from
  * aia_store_job_renew(). */
 aia_status aia_store_job_update(aia_store *s, const aia_job_record *job, aia_error *err);

@@ -46,6 +46,11 @@ aia_status aia_store_job_update(aia_store *s, const aia_job_record *job, aia_err
         return aia_error_set(err, AIA_INVALID_ARGUMENT, "job or its job_id is empty");
     if (job->state == AIA_STORE__V1__JOB_STATE__JOB_UNSPECIFIED)
         return aia_error_set(err, AIA_INVALID_ARGUMENT, "job %s: state is unspecified", job->job_id);
+    /* A SUCCEEDED job always has its version: only publish sets it. */
+    if (job->state == AIA_STORE__V1__JOB_STATE__JOB_SUCCEEDED)
+        return aia_error_set(err, AIA_INVALID_ARGUMENT,
+                             "job %s: SUCCEEDED is set by aia_store_job_publish with the version, not by update",
+                             job->job_id);
     pthread_mutex_lock(&s->mu);
     aia_status rc = store_begin(s, err);
     if (rc == AIA_OK) rc = update_locked(s, job, err);

@@ -173,6 +173,16 @@ static void life_cycle_claim_renew_update_publish(void **state) {
     assert_non_null(got->update_time);
     aia_store_record_free(got);
 
+    c->state = AIA_STORE__V1__JOB_STATE__JOB_SUCCEEDED; /* only publish may */
+    ST_FAILS(aia_store_job_update(s, c, &err), AIA_INVALID_ARGUMENT);
+    c->state = AIA_STORE__V1__JOB_STATE__JOB_RUNNING;
+    c->model_version = 77; /* identity stays as stored */
+    ST_OK(aia_store_job_update(s, c, &err));
+    ST_OK(aia_store_job_get(s, c->job_id, &got, &err));
+    assert_int_equal(got->model_version, 1);
+    aia_store_record_free(got);
+    c->model_version = 1;
+
     uint64_t gen = aia_store_generation(s);
     aia_version_record v = AIA_STORE__V1__VERSION__INIT;
     v.model_id = (char *)"m";
