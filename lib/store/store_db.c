@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "lib/base/timeutil.h"
 #include "lib/store/store_internal.h"
@@ -97,10 +98,19 @@ static aia_status read_schema_version(aia_store *s, int *version, aia_error *err
     return AIA_OK;
 }
 
+/* Applies migration n unless another process opening the same database
+ * applied it first (checked inside the write transaction, so the two never
+ * both run it). */
 static aia_status apply_migration(aia_store *s, int n, aia_error *err) {
     aia_status rc = store_begin(s, err);
     if (rc != AIA_OK) return rc;
-    rc = store_exec(s, kMigrations[n - 1], err);
+    int have = 0;
+    rc = read_schema_version(s, &have, err);
+    if (rc == AIA_OK && have >= n) {
+        store_rollback(s);
+        return AIA_OK;
+    }
+    if (rc == AIA_OK) rc = store_exec(s, kMigrations[n - 1], err);
     sqlite3_stmt *st = NULL;
     if (rc == AIA_OK)
         rc = store_prepare(s, "INSERT INTO schema_migrations (version, applied_ns) VALUES (?, ?)", &st, err);
@@ -140,12 +150,30 @@ static aia_status migrate(aia_store *s, aia_error *err) {
 
 /* ---- open / close ---------------------------------------------------------- */
 
+#define BUSY_TIMEOUT_MS 5000
+
+/* Switching a fresh database to WAL needs it to itself, and SQLite reports
+ * SQLITE_BUSY for that without consulting the busy handler when another
+ * connection is opening it at the same moment: retry for as long as the
+ * busy timeout would have waited. */
+static aia_status set_wal(aia_store *s, aia_error *err) {
+    aia_status rc = AIA_OK;
+    for (int waited = 0; waited <= BUSY_TIMEOUT_MS; waited += 10) {
+        rc = store_exec(s, "PRAGMA journal_mode=WAL", err);
+        int code = sqlite3_errcode(s->db);
+        if (rc == AIA_OK || (code != SQLITE_BUSY && code != SQLITE_LOCKED)) return rc;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return rc;
+}
+
 static aia_status configure(aia_store *s, aia_error *err) {
     /* WAL: readers never block the writer; NORMAL sync is durable across a
      * process crash and loses at most the last commits on power loss, which
-     * publishing commits avoid by switching to FULL (store_jobs.c). */
-    sqlite3_busy_timeout(s->db, 5000);
-    aia_status rc = store_exec(s, "PRAGMA journal_mode=WAL", err);
+     * publishing commits avoid by switching to FULL (store_jobs_state.c). */
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    aia_status rc = set_wal(s, err);
     if (rc == AIA_OK) rc = store_exec(s, "PRAGMA synchronous=NORMAL", err);
     if (rc == AIA_OK) rc = store_exec(s, "PRAGMA foreign_keys=ON", err);
     return rc;

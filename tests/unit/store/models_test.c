@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "lib/store/store.h"
@@ -55,6 +56,45 @@ static void migrations_apply_once_and_survive_reopen(void **state) {
     assert_null(s);
     assert_non_null(strstr(err.message, "999"));
     st_rmtree(dir);
+}
+
+/* Several handles opening one fresh database at once (as processes
+ * starting together would): each migration runs once, every open succeeds. */
+typedef struct opener {
+    const char *dir;
+    aia_status rc;
+    char message[AIA_ERROR_MESSAGE_MAX];
+} opener;
+
+static void *open_close(void *p) {
+    opener *o = p;
+    aia_store *s = NULL;
+    aia_error err;
+    o->rc = aia_store_open(o->dir, &s, &err);
+    if (o->rc != AIA_OK) snprintf(o->message, sizeof o->message, "%s", err.message);
+    aia_store_close(s);
+    return NULL;
+}
+
+static void concurrent_opens_migrate_once(void **state) {
+    (void)state;
+    for (int round = 0; round < 5; round++) {
+        char *dir = st_tempdir();
+        pthread_t t[4];
+        opener o[4];
+        for (int i = 0; i < 4; i++) {
+            o[i] = (opener){dir, AIA_UNKNOWN, ""};
+            assert_int_equal(pthread_create(&t[i], NULL, open_close, &o[i]), 0);
+        }
+        for (int i = 0; i < 4; i++) {
+            pthread_join(t[i], NULL);
+            if (o[i].rc != AIA_OK) fail_msg("open %d: %s", i, o[i].message);
+        }
+        aia_store *s = st_open(dir);
+        assert_true(aia_store_schema_version(s) >= 1);
+        aia_store_close(s);
+        st_rmtree(dir);
+    }
 }
 
 static void open_refuses_a_missing_directory(void **state) {
@@ -322,6 +362,7 @@ static void corrupt_record_is_data_loss(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(migrations_apply_once_and_survive_reopen),
+        cmocka_unit_test(concurrent_opens_migrate_once),
         cmocka_unit_test(open_refuses_a_missing_directory),
         cmocka_unit_test(model_get_fills_derived_fields),
         cmocka_unit_test(alias_moves_atomically_and_validates),
