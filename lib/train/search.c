@@ -252,7 +252,8 @@ static int64_t search_clock(void *ctx)
     return train_stopped(r) ? t + ((int64_t)1 << 61) : t;
 }
 
-static void study_config(train_run *r, const AiaStore__V1__HpoSpec *h, aia_hpo_study_config *cfg)
+static void study_config(train_run *r, const AiaStore__V1__HpoSpec *h, const aia_train_spec *spec,
+                         aia_hpo_study_config *cfg)
 {
     aia_hpo_study_config_default(cfg);
     cfg->direction = r->maximize ? AIA_HPO_MAXIMIZE : AIA_HPO_MINIMIZE;
@@ -262,7 +263,12 @@ static void study_config(train_run *r, const AiaStore__V1__HpoSpec *h, aia_hpo_s
      * 20) would then be mostly random, so it starts after a third of it. */
     if (h->trials > 0 && h->trials < 30) cfg->tpe.n_startup_trials = h->trials / 3 > 2 ? (size_t)h->trials / 3 : 2;
     cfg->tpe.constant_liar = h->parallel_trials > 1;
-    cfg->pruner.n_warmup_steps = 5;
+    /* Slower learning rates start with higher losses and catch up later:
+     * judged at round 5 they would be pruned for their schedule, not their
+     * promise (measured on the breast-cancer data: most trials were). So a
+     * trial is first judged after a third of its rounds. */
+    int rounds = spec->algorithm == AIA_ALGO_GBDT ? spec->gbdt.n_rounds : 15;
+    cfg->pruner.n_warmup_steps = rounds / 3 > 5 ? rounds / 3 : 5;
     cfg->max_trials = h->trials > 0 ? (size_t)h->trials : 0;
     cfg->time_budget_ns = h->timeout_seconds > 0 ? (int64_t)h->timeout_seconds * 1000000000 : ((int64_t)1 << 60);
     cfg->clock_ns = search_clock;
@@ -320,7 +326,7 @@ aia_status train_search(train_run *r, aia_algorithm a, const aia_train_spec *spe
     int par = h->parallel_trials > 1 ? h->parallel_trials : 1;
     search_ctx ctx = {.r = r, .algo = a, .start = spec, .cv_folds = h->cv_folds, .threads = threads / par > 0 ? threads / par : 1};
     aia_hpo_study_config cfg;
-    study_config(r, h, &cfg);
+    study_config(r, h, spec, &cfg);
     if (st == AIA_OK) st = aia_hpo_study_new(r->space, defaults, &cfg, &study, err);
     if (st == AIA_OK && !(best_params = calloc(aia_hpo_space_size(r->space) + 1, sizeof *best_params)))
         st = aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");

@@ -50,7 +50,8 @@
  * HPO (spec->hpo with trials > 0 or timeout_seconds > 0): lib/hpo's TPE
  * (or random) sampler, trial 0 being the spec's hyperparameters (each put
  * at the nearest point of the space when outside it), median pruning on
- * the GBDT's per-round validation loss unless pruner is PRUNER_NONE or
+ * the GBDT's per-round validation loss (from a third of the rounds on:
+ * slower learning rates start behind) unless pruner is PRUNER_NONE or
  * cv_folds >= 2 (then each trial is scored by k-fold cross-validation of
  * the train split, lib/ml/evaluate.h), parallel_trials trials at a time in
  * deterministic rounds, sharing options->threads. The metric defaults to
