@@ -141,7 +141,9 @@ static void life_cycle_claim_renew_update_publish(void **state) {
     aia_job_record *first = submit(s, st_spec("m", CLS));
     aia_job_record *second = submit(s, st_spec("m", CLS));
     aia_job_record *c = NULL;
+    uint64_t jobs_only = aia_store_generation(s); /* jobs do not move the generation */
     ST_OK(aia_store_job_claim(s, "w1", 60000, &c, &err));
+    assert_int_equal(aia_store_generation(s), jobs_only);
     assert_non_null(c);
     assert_string_equal(c->job_id, first->job_id); /* oldest first */
     assert_int_equal(c->state, AIA_STORE__V1__JOB_STATE__JOB_RUNNING);

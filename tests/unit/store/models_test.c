@@ -148,8 +148,9 @@ static void model_get_fills_derived_fields(void **state) {
     assert_non_null(strstr(err.message, "churn@canary"));
     ST_FAILS(aia_store_model_get(s, "nope", 0, &m, &err), AIA_NOT_FOUND);
     assert_non_null(strstr(err.message, "nope"));
-    ST_FAILS(aia_store_version_get(s, "churn", 9, (aia_version_record **)&m, &err),
-             AIA_NOT_FOUND);
+    aia_version_record *none = NULL;
+    ST_FAILS(aia_store_version_get(s, "churn", 9, &none, &err), AIA_NOT_FOUND);
+    assert_null(none);
     assert_non_null(strstr(err.message, "churn@9"));
     aia_store_close(s);
     st_rmtree(dir);
