@@ -52,6 +52,11 @@ static aia_status check_hpo(const aia_job_spec *spec, aia_task task, aia_error *
                              h->cv_folds);
     if (h->parallel_trials < 0 || h->parallel_trials > 64)
         return aia_error_set(err, AIA_INVALID_ARGUMENT, "hpo.parallel_trials: %d is outside 0..64", h->parallel_trials);
+    int asks = h->n_search_space > 0 || (h->metric && *h->metric) || h->cv_folds || h->parallel_trials || h->sampler ||
+               h->pruner || h->direction;
+    if (h->trials == 0 && h->timeout_seconds == 0 && asks)
+        return aia_error_set(err, AIA_INVALID_ARGUMENT,
+                             "hpo: set trials or timeout_seconds to run a search (an empty hpo means none)");
     int idx;
     if (h->metric && *h->metric && train_metric_lookup(h->metric, task, &idx, err) != AIA_OK) return err->code;
     aia_algorithm a;

@@ -145,7 +145,11 @@ static aia_status fill_lineage(train_run *r, const aia_model *m, const aia_train
     l->test_metrics = (AiaStore__V1__Lineage__TestMetricsEntry **)train_metric_entries(
         a, &aia_store__v1__lineage__test_metrics_entry__descriptor, ts, r->task, &l->n_test_metrics);
     l->parent_version = job->parent_version;
-    l->trigger = job->trigger ? job->trigger : AIA_STORE__V1__TRIGGER__TRIGGER_MANUAL;
+    /* The caller's trigger; unset, it is what this job was: a search or a
+     * plain training. */
+    l->trigger = job->trigger                       ? job->trigger
+                 : r->trials_total || r->best_text ? AIA_STORE__V1__TRIGGER__TRIGGER_HPO
+                                                   : AIA_STORE__V1__TRIGGER__TRIGGER_MANUAL;
     l->trigger_id = aia_arena_strdup(a, job->trigger_id ? job->trigger_id : "");
     l->seed = job->seed;
     l->data_split = data_split(a, r);

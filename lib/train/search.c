@@ -190,6 +190,22 @@ static void finish_trial(train_run *r, aia_trial_record *rec, aia_status st, con
             arena, &aia_store__v1__trial__metrics_entry__descriptor, sc, r->task, &rec->n_metrics);
 }
 
+/* Trains and scores one trial; *v is its metric (NaN when it failed). */
+static aia_status run_trial(search_ctx *s, const aia_hpo_value *params, train_watch *w, aia_model_scores *sc,
+                            double *v, aia_error *err)
+{
+    train_run *r = s->r;
+    aia_train_spec spec = *s->start;
+    spec.gbdt.threads = spec.forest.threads = spec.logistic.threads = spec.ridge.threads = s->threads;
+    aia_status st = train_space_apply(r->space, params, &spec, s->algo, err);
+    if (st == AIA_OK) st = score_trial(s, &spec, w, sc, err);
+    *v = st == AIA_OK ? train_metric_value(sc, r->metric) : NAN;
+    if (st == AIA_OK && isnan(*v) && w->pruned_at < 0)
+        st = aia_error_set(err, AIA_FAILED_PRECONDITION, "%s is not defined on the validation data",
+                           train_metric_name(r->metric));
+    return st;
+}
+
 static aia_status objective(void *ctx, aia_hpo_study *study, size_t trial, const aia_hpo_value *params,
                             double *value, aia_error *err)
 {
@@ -215,16 +231,10 @@ static aia_status objective(void *ctx, aia_hpo_study *study, size_t trial, const
     pthread_mutex_unlock(&r->mu);
 
     int64_t t0 = aia_time_mono_ns();
-    aia_train_spec spec = *s->start;
-    spec.gbdt.threads = spec.forest.threads = spec.logistic.threads = spec.ridge.threads = s->threads;
     train_watch w = {.trial = (int)trial, .study = r->prune ? study : NULL, .study_trial = trial, .pruned_at = -1};
     aia_model_scores sc;
-    aia_status st = train_space_apply(r->space, params, &spec, s->algo, err);
-    if (st == AIA_OK) st = score_trial(s, &spec, &w, &sc, err);
-    double v = st == AIA_OK ? train_metric_value(&sc, r->metric) : NAN;
-    if (st == AIA_OK && isnan(v) && w.pruned_at < 0)
-        st = aia_error_set(err, AIA_FAILED_PRECONDITION, "%s is not defined on the validation data",
-                           train_metric_name(r->metric));
+    double v;
+    aia_status st = run_trial(s, params, &w, &sc, &v, err);
     int64_t ns = aia_time_mono_ns() - t0;
     dur->seconds = ns / 1000000000;
     dur->nanos = (int32_t)(ns % 1000000000);

@@ -74,6 +74,10 @@
  * model is evaluated and published. Trial records carry the searched
  * parameters only; the job's and lineage's hyperparameters are complete.
  *
+ * An hpo with neither trials nor timeout_seconds runs no search (and is
+ * refused when it sets anything else). The lineage's trigger is the
+ * spec's, or TRIGGER_HPO / TRIGGER_MANUAL by what ran when unset.
+ *
  * The model file's metadata (aia_model_meta) holds job_id, algorithm,
  * target, training_data_uri and training_data_sha256.
  *

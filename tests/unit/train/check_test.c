@@ -205,6 +205,10 @@ static void test_hpo_spec(void **state)
     f.hpo.cv_folds = 0;
     f.hpo.trials = -1;
     expect_error(&f, AIA_INVALID_ARGUMENT, "hpo.trials");
+    f.hpo.trials = 0;
+    expect_error(&f, AIA_INVALID_ARGUMENT, "hpo: set trials or timeout_seconds");
+    f.hpo.timeout_seconds = 30;
+    expect_ok(&f);
     f.hpo.trials = 5;
 
     /* a user's search space: names are checked, ranges too */

@@ -238,6 +238,7 @@ static void test_classification_gbdt(void **state)
     assert_string_equal(lineage_param(l, "learning_rate"), "0.1"); /* a default, recorded */
     assert_true(l->n_test_metrics >= 3 && l->n_validation_metrics >= 3);
     assert_int_equal(l->seed, 7);
+    assert_int_equal(l->trigger, AIA_STORE__V1__TRIGGER__TRIGGER_MANUAL);
     assert_string_equal(l->engine_version, "test-1");
     assert_int_equal(l->data_split->train_rows, 480);
     assert_int_equal(l->data_split->validation_rows, 60);
@@ -337,6 +338,7 @@ static void test_hpo_trials(void **state)
     assert_true(p->best_trial >= 0);
     assert_true(p->best_value <= s.trial0_value); /* trial 0 is the defaults: the best is no worse */
     assert_true(p->n_best_hyperparameters >= 1);
+    assert_int_equal(r.version.lineage->trigger, AIA_STORE__V1__TRIGGER__TRIGGER_HPO);
     /* the published model is the best trial's, retrained on the train split */
     assert_true(fabs(job_valid_metric(&r.job, "log_loss") - p->best_value) < 1e-9);
     assert_false(s.progress_went_back);
