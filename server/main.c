@@ -10,6 +10,7 @@
 #include "lib/base/log.h"
 #include "server/build_info.h"
 #include "server/config.h"
+#include "server/engine.h"
 #include "server/descriptor_set.h"
 #include "server/listen_addr.h"
 #include "server/server.h"
@@ -47,10 +48,16 @@ static int run(const aia_config *cfg, const sigset_t *signals)
         .data_dir = cfg->data_dir,
     };
     aia_server *server = NULL;
+    aia_engine *engine = NULL;
     aia_error err;
-    if (aia_server_create(&opts, &server, &err) != AIA_OK || aia_server_start(server, &err) != AIA_OK) {
+    /* Bind the port first: a second server on a busy port must fail before
+     * it touches the data directory (job recovery would requeue the first
+     * server's running jobs). */
+    if (aia_server_create(&opts, &server, &err) != AIA_OK || aia_engine_open(cfg, &engine, &err) != AIA_OK ||
+        aia_server_start(server, &err) != AIA_OK) {
         fprintf(stderr, "aia-server: %s\n", err.message);
         aia_server_destroy(server);
+        aia_engine_close(engine);
         return 1;
     }
     char address[AIA_CONFIG_STR_MAX + 16];
@@ -68,6 +75,7 @@ static int run(const aia_config *cfg, const sigset_t *signals)
     aia_logf(AIA_LOG_INFO, "signal", "received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
     aia_server_shutdown(server);
     aia_server_destroy(server);
+    aia_engine_close(engine); /* after the server: no call may be in flight */
     return 0;
 }
 

@@ -320,7 +320,7 @@ static aia_status fill_column(const tensor *t, size_t offset, size_t stride, siz
     }
     for (size_t r = 0; r < b->rows; r++) {
         size_t i = r * stride + offset;
-        double v;
+        double v = NAN; /* set on every path below; gcc -O2 cannot see it */
         if (t->dt->dt == DT_BYTES) {
             aia_status st = parse_number(t, i, schema->name(schema->ctx, j), &v, err);
             if (st != AIA_OK) return st;

@@ -7,14 +7,7 @@
 #include "aia/v1/coordinator.pb-c.h"
 #include "aia/v1/drift.pb-c.h"
 #include "aia/v1/llm.pb-c.h"
-#include "aia/v1/model.pb-c.h"
 #include "server/services/services.h"
-
-const aia_service_impl aia_model_service = {
-    .descriptor = &aia__v1__model_service__descriptor,
-    .missing = "training jobs, the model registry, endpoints and online prediction need the embedded ML "
-               "engine (lib/ml, issue #4) and ModelService (issue #5), which have not landed",
-};
 
 const aia_service_impl aia_drift_service = {
     .descriptor = &aia__v1__drift_service__descriptor,

@@ -1,10 +1,12 @@
 /* server/services/registry.c — the list of hosted services. */
 #include "server/health.h"
 #include "server/reflection.h"
+#include "server/services/inference.h"
 #include "server/services/services.h"
 
 static const aia_service_impl *const k_services[] = {
     &aia_model_service,
+    &aia_inference_service,
     &aia_drift_service,
     &aia_coordinator_service,
     &aia_llm_service,
