@@ -366,6 +366,75 @@ static void test_hpo_cv_random_parallel(void **state)
     aia_train_result_free(&r);
 }
 
+/* The user's space replaces the default: only its parameters are searched,
+ * within its bounds; trial 0 is the default put inside them. */
+typedef struct space_seen {
+    pthread_mutex_t mu;
+    int bad, n, trial0_ok;
+} space_seen;
+
+static void space_trial(void *arg, const aia_trial_record *t, const AiaStore__V1__HpoProgress *p)
+{
+    space_seen *s = arg;
+    pthread_mutex_lock(&s->mu);
+    s->n++;
+    if (t->n_hyperparameters != 2) s->bad++;
+    for (size_t i = 0; i < t->n_hyperparameters; i++) {
+        const char *k = t->hyperparameters[i]->key, *v = t->hyperparameters[i]->value;
+        if (strcmp(k, "learning_rate") == 0) {
+            double x = strtod(v, NULL);
+            if (x < 0.15 || x > 0.3) s->bad++;
+            if (t->number == 0 && x == 0.15) s->trial0_ok++;
+        } else if (strcmp(k, "max_leaves") == 0) {
+            if (strcmp(v, "4") != 0 && strcmp(v, "8") != 0) s->bad++;
+        } else {
+            s->bad++;
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void test_hpo_user_space(void **state)
+{
+    fix_spec f;
+    fix_spec_init(&f, 0, "gbdt", cls_path, "label");
+    fix_spec_param(&f, "n_estimators", "20");
+    fix_spec_hpo(&f, 5);
+    AiaStore__V1__HpoParameter lr = AIA_STORE__V1__HPO_PARAMETER__INIT, leaves = AIA_STORE__V1__HPO_PARAMETER__INIT;
+    AiaStore__V1__FloatRange fr = AIA_STORE__V1__FLOAT_RANGE__INIT;
+    AiaStore__V1__Categorical cat = AIA_STORE__V1__CATEGORICAL__INIT;
+    char *choices[] = {"4", "8"};
+    lr.name = "learning_rate";
+    lr.range_case = AIA_STORE__V1__HPO_PARAMETER__RANGE_FLOAT_RANGE;
+    lr.float_range = &fr;
+    fr.low = 0.15; /* above the default 0.1 */
+    fr.high = 0.3;
+    leaves.name = "num_leaves"; /* an alias, recorded by its canonical name */
+    leaves.range_case = AIA_STORE__V1__HPO_PARAMETER__RANGE_CATEGORICAL;
+    leaves.categorical = &cat;
+    cat.choices = choices;
+    cat.n_choices = 2;
+    AiaStore__V1__HpoParameter *space[] = {&lr, &leaves};
+    f.hpo.search_space = space;
+    f.hpo.n_search_space = 2;
+    f.hpo.pruner = AIA_STORE__V1__PRUNER__PRUNER_NONE;
+    space_seen s = {.n = 0};
+    pthread_mutex_init(&s.mu, NULL);
+    aia_train_hooks h = {.arg = &s, .on_trial = space_trial};
+    aia_train_result r;
+    aia_error err;
+    aia_status st = run(&f, &h, &r, &err);
+    ASSERT_RUN_OK(st, err);
+    assert_int_equal(s.n, 10);
+    assert_int_equal(s.bad, 0);
+    assert_int_equal(s.trial0_ok, 2); /* RUNNING and COMPLETE */
+    assert_int_equal(r.job.hpo->trials_pruned, 0);
+    const char *leaves_used = lineage_param(r.version.lineage, "max_leaves");
+    assert_true(strcmp(leaves_used, "4") == 0 || strcmp(leaves_used, "8") == 0);
+    assert_string_equal(lineage_param(r.version.lineage, "n_rounds"), "20");
+    aia_train_result_free(&r);
+}
+
 static void test_cancel(void **state)
 {
     char big[512];
@@ -469,6 +538,7 @@ int main(void)
         cmocka_unit_test(test_auto_selects_best),
         cmocka_unit_test(test_hpo_trials),
         cmocka_unit_test(test_hpo_cv_random_parallel),
+        cmocka_unit_test(test_hpo_user_space),
         cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_cancel_during_hpo),
         cmocka_unit_test(test_validation_file),
