@@ -71,7 +71,7 @@ struct aia_served {
     size_t n_inputs;
     const char **input_names;    /* model input order, borrowed from the model */
     struct serve_input_ref *by_name; /* inputs sorted by name */
-    uint8_t *input_boolean;      /* 1 where the input is a boolean column */
+    uint8_t *input_kind;         /* aia_preprocess_kind of each input */
     serve_stats_cell *version_stats, *model_stats;
 };
 

@@ -25,7 +25,7 @@ void serve_served_free(aia_served *h)
     free(h->model_id);
     free(h->input_names);
     free(h->by_name);
-    free(h->input_boolean);
+    free(h->input_kind);
     free(h);
 }
 
@@ -55,14 +55,14 @@ static aia_status index_inputs(aia_served *h, aia_error *err)
     size_t n = h->n_inputs ? h->n_inputs : 1;
     h->input_names = calloc(n, sizeof *h->input_names);
     h->by_name = calloc(n, sizeof *h->by_name);
-    h->input_boolean = calloc(n, 1);
-    if (!h->input_names || !h->by_name || !h->input_boolean)
+    h->input_kind = calloc(n, 1);
+    if (!h->input_names || !h->by_name || !h->input_kind)
         return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "model %s: out of memory indexing its inputs", h->key);
     for (size_t i = 0; i < h->n_inputs; i++) {
         aia_preprocess_column c;
         aia_preprocess_describe_input(p, i, &c);
         h->input_names[i] = c.name;
-        h->input_boolean[i] = c.kind == AIA_PREPROCESS_BOOLEAN;
+        h->input_kind[i] = (uint8_t)c.kind;
         h->by_name[i].name = c.name;
         h->by_name[i].index = i;
     }

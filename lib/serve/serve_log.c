@@ -44,10 +44,17 @@ static void put_inputs(aia_strbuf *sb, const aia_served *h, const aia_preprocess
         if (i) aia_strbuf_putc(sb, ',');
         aia_strbuf_json_string(sb, h->input_names[i], strlen(h->input_names[i]));
         aia_strbuf_putc(sb, ':');
-        if (cells[i].text) aia_strbuf_json_string(sb, cells[i].text, strlen(cells[i].text));
-        else if (isnan(cells[i].number)) aia_strbuf_puts(sb, "null");
-        else if (h->input_boolean[i]) aia_strbuf_puts(sb, cells[i].number != 0 ? "true" : "false");
-        else put_number(sb, cells[i].number);
+        int kind = h->input_kind[i];
+        if (kind != AIA_PREPROCESS_NUMERIC && kind != AIA_PREPROCESS_BOOLEAN) { /* categorical: text or missing */
+            if (cells[i].text) aia_strbuf_json_string(sb, cells[i].text, strlen(cells[i].text));
+            else aia_strbuf_puts(sb, "null");
+        } else if (isnan(cells[i].number)) {
+            aia_strbuf_puts(sb, "null");
+        } else if (kind == AIA_PREPROCESS_BOOLEAN) {
+            aia_strbuf_puts(sb, cells[i].number != 0 ? "true" : "false");
+        } else {
+            put_number(sb, cells[i].number);
+        }
     }
     aia_strbuf_putc(sb, '}');
 }
