@@ -1,6 +1,7 @@
 /* client/cli_format.c — see cli_format.h. */
 #include "client/cli_format.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -129,6 +130,17 @@ static int by_key(const void *a, const void *b)
     return c ? c : x->index < y->index ? -1 : x->index > y->index;
 }
 
+/* Text as is, except that a real number ("0.5138964314628685", as HPO
+ * trials write their values) is shortened like any other number; integers
+ * and other text ("007", "e2e") are left alone. */
+static void format_text(aia_strbuf *sb, const char *s)
+{
+    char *end;
+    double v = *s ? strtod(s, &end) : 0;
+    if (*s && !*end && strpbrk(s, ".eE") && isfinite(v) && !isspace((unsigned char)*s)) aia_cli_format_number(sb, v);
+    else aia_strbuf_puts(sb, s);
+}
+
 static void format_value(aia_strbuf *sb, const ProtobufCMessage *entry, const ProtobufCFieldDescriptor *vf)
 {
     const char *p = (const char *)entry + vf->offset;
@@ -137,7 +149,7 @@ static void format_value(aia_strbuf *sb, const ProtobufCMessage *entry, const Pr
     case PROTOBUF_C_TYPE_FLOAT: aia_cli_format_number(sb, *(const float *)p); break;
     case PROTOBUF_C_TYPE_INT32: aia_strbuf_printf(sb, "%d", *(const int32_t *)p); break;
     case PROTOBUF_C_TYPE_INT64: aia_strbuf_printf(sb, "%lld", (long long)*(const int64_t *)p); break;
-    case PROTOBUF_C_TYPE_STRING: aia_strbuf_puts(sb, *(char *const *)p ? *(char *const *)p : ""); break;
+    case PROTOBUF_C_TYPE_STRING: format_text(sb, *(char *const *)p ? *(char *const *)p : ""); break;
     default: aia_strbuf_puts(sb, "?"); break;
     }
 }

@@ -4,7 +4,8 @@
  * Map fields are read through the protobuf-c descriptors, so one function
  * prints any map<string, double|int32|string> of any message, sorted by
  * key (the wire order of a map means nothing). Numbers print in the
- * shortest form that is still useful to read ("0.9649", "12", "1.5e-05").
+ * shortest form that is still useful to read ("0.9649", "12", "1.5e-05"),
+ * and so do string values that are real numbers (HPO trials' values).
  *
  * Tables collect their cells, then print with each column as wide as its
  * widest cell, two spaces apart, the last column unpadded. Allocation

@@ -4,9 +4,10 @@
  * Watching prints one line per event the moment it arrives (stdout is
  * flushed per line, so `aia jobs watch J | tee log` shows progress live).
  * Boosting rounds can come by the hundred per second, so the text view
- * throttles iteration lines: the first of each trial, then at most one per
- * half second, and the last one before any other event, so that the final
- * round is always shown. --json prints every event, unthrottled: a program
+ * throttles iteration lines (and bare progress updates): the first of each
+ * trial, then at most one per half second, and the last one before any
+ * other event, so that the final round is always shown. A trial's
+ * hyperparameters are shown when it starts, not again when it ends. --json prints every event, unthrottled: a program
  * reading it wants them all.
  */
 #include <stdlib.h>
@@ -108,6 +109,7 @@ typedef struct watcher {
     FILE *out;
     int state;                    /* the job's last known state */
     int have_split;               /* the row counts were shown */
+    int events;                   /* events seen */
     Aia__V1__TrainingJob *last;   /* a copy of the latest job */
     aia_strbuf pending;           /* an iteration line not shown yet */
     int pending_trial;            /* its trial; -1 before the first */
@@ -140,17 +142,24 @@ static void flush_pending(watcher *w)
     w->last_iteration_ns = aia_time_mono_ns();
 }
 
-static void on_iteration(watcher *w, const Aia__V1__TrainingJobEvent *e)
+/* Iterations and bare progress updates: the latest is kept and shown when
+ * the interval has passed (or at once when `now`). */
+static void throttled(watcher *w, const Aia__V1__TrainingJobEvent *e)
 {
-    const Aia__V1__TrainingIteration *it = e->iteration;
-    int first_of_trial = it->trial != w->pending_trial;
+    int now = 0;
     aia_strbuf_reset(&w->pending);
     line_start(&w->pending, e->event_time);
-    if (it->trial > 0) aia_strbuf_printf(&w->pending, "trial %d ", it->trial);
-    aia_strbuf_printf(&w->pending, "iteration %d: ", it->iteration);
-    aia_cli_format_map(&w->pending, &it->base, "metrics", " ");
-    w->pending_trial = it->trial;
-    if (first_of_trial || aia_time_mono_ns() - w->last_iteration_ns >= ITERATION_INTERVAL_NS) flush_pending(w);
+    if (e->detail_case == AIA__V1__TRAINING_JOB_EVENT__DETAIL_ITERATION) {
+        const Aia__V1__TrainingIteration *it = e->iteration;
+        now = it->trial != w->pending_trial;
+        if (it->trial > 0) aia_strbuf_printf(&w->pending, "trial %d ", it->trial);
+        aia_strbuf_printf(&w->pending, "iteration %d: ", it->iteration);
+        aia_cli_format_map(&w->pending, &it->base, "metrics", " ");
+        w->pending_trial = it->trial;
+    } else {
+        aia_strbuf_printf(&w->pending, "progress %.0f%%", e->job->progress * 100);
+    }
+    if (now || aia_time_mono_ns() - w->last_iteration_ns >= ITERATION_INTERVAL_NS) flush_pending(w);
 }
 
 static void describe_event(aia_strbuf *sb, const Aia__V1__TrainingJobEvent *e)
@@ -175,11 +184,11 @@ static void describe_event(aia_strbuf *sb, const Aia__V1__TrainingJobEvent *e)
         } else if (t->error && *t->error) {
             aia_strbuf_printf(sb, ": %s", t->error);
         }
-        size_t mark = sb->len;
-        aia_strbuf_puts(sb, " (");
-        aia_cli_format_map(sb, &t->base, "hyperparameters", " ");
-        if (sb->len == mark + 2) sb->len = mark, sb->data[mark] = '\0';
-        else aia_strbuf_putc(sb, ')');
+        if (t->state == AIA__V1__TRIAL_STATE__TRIAL_STATE_RUNNING && t->n_hyperparameters) {
+            aia_strbuf_puts(sb, " (");
+            aia_cli_format_map(sb, &t->base, "hyperparameters", " ");
+            aia_strbuf_putc(sb, ')');
+        }
         if (j && j->hpo && j->hpo->trials_completed > 0 && t->state != AIA__V1__TRIAL_STATE__TRIAL_STATE_RUNNING) {
             aia_strbuf_printf(sb, "; best trial %d = ", j->hpo->best_trial);
             aia_cli_format_number(sb, j->hpo->best_value);
@@ -214,8 +223,10 @@ static void remember(watcher *w, const Aia__V1__TrainingJob *j)
 
 static void show_event(watcher *w, const Aia__V1__TrainingJobEvent *e)
 {
-    if (e->detail_case == AIA__V1__TRAINING_JOB_EVENT__DETAIL_ITERATION && e->iteration) {
-        on_iteration(w, e);
+    int progress_only = e->detail_case == AIA__V1__TRAINING_JOB_EVENT__DETAIL__NOT_SET && w->events > 1 && e->job &&
+                        !terminal(e->job->state);
+    if ((e->detail_case == AIA__V1__TRAINING_JOB_EVENT__DETAIL_ITERATION && e->iteration) || progress_only) {
+        throttled(w, e);
         return;
     }
     flush_pending(w);
@@ -239,6 +250,7 @@ static int on_event(const ProtobufCMessage *msg, void *user)
 {
     watcher *w = user;
     const Aia__V1__TrainingJobEvent *e = (const Aia__V1__TrainingJobEvent *)msg;
+    w->events++;
     if (w->a->json) {
         aia_status st = aia_cli_write_json(w->out, msg, w->a->pretty, &w->print_err);
         if (st != AIA_OK) {

@@ -289,6 +289,16 @@ static void top_probabilities(aia_strbuf *sb, const Aia__V1__Prediction *p)
     free(v);
 }
 
+/* The probability of the predicted label: from the class probabilities,
+ * which always carry it, else `value`. */
+static double label_probability(const Aia__V1__Prediction *p)
+{
+    double v = p->value;
+    for (size_t i = 0; i < p->n_probabilities; i++)
+        if (strcmp(p->probabilities[i]->key, p->label) == 0) v = p->probabilities[i]->value;
+    return v;
+}
+
 static void view_predictions(FILE *out, const Aia__V1__PredictResponse *r)
 {
     int classification = 0;
@@ -299,7 +309,7 @@ static void view_predictions(FILE *out, const Aia__V1__PredictResponse *r)
     for (size_t i = 0; i < r->n_predictions; i++) {
         const Aia__V1__Prediction *p = r->predictions[i];
         aia_strbuf value = AIA_STRBUF_INIT, probs = AIA_STRBUF_INIT;
-        aia_cli_format_number(&value, p->value);
+        aia_cli_format_number(&value, classification ? label_probability(p) : p->value);
         aia_cli_table_cell(t, "%zu", i + 1);
         if (classification) {
             top_probabilities(&probs, p);
