@@ -13,6 +13,9 @@ import pytest
 import aia_e2e as e2e
 
 CONTRACT = e2e.contract()
+# The sample of an RPC whose issue has not landed: it must answer UNIMPLEMENTED.
+UNIMPLEMENTED_SERVICE = "aia.v1.DriftService"
+UNIMPLEMENTED_RPC = "aia.v1.DriftService/SetupDriftMonitoring"
 AIA_METHODS = CONTRACT.methods("aia.v1")
 QUICK = 1.0  # seconds: "answered quickly"
 
@@ -131,23 +134,13 @@ def _remember_address(server):
     _ADDR["addr"] = server.address
 
 
-def plausible_train_request():
-    """A TrainModelRequest filled the way a client would fill it (only with
-    the fields the contract has)."""
-    m = e2e.method_by_name("aia.v1.ModelService/TrainModel")
+def plausible_unimplemented_request():
+    """A request to an RPC that has not landed yet (DriftService arrives with
+    issue 6), filled the way a client would fill it."""
+    m = e2e.method_by_name(UNIMPLEMENTED_RPC)
     req = CONTRACT.new(m.input_type)
-    fields = req.DESCRIPTOR.fields_by_name
-    values = {
-        "model_id": "e2e_model", "algorithm": "gbdt", "training_data_uri": "file:///tmp/e2e.csv",
-        "target_column": "label",
-    }
-    for k, v in values.items():
-        if k in fields:
-            setattr(req, k, v)
-    if "task_type" in fields:
-        req.task_type = 1  # TASK_TYPE_CLASSIFICATION
-    if "feature_columns" in fields:
-        req.feature_columns.extend(["a", "b"])
+    req.model_id = "e2e_model"
+    req.feature_columns.extend(["a", "b"])
     return m, req
 
 
@@ -159,29 +152,29 @@ def _need_unimplemented(service):
 
 
 def test_unimplemented_rpc_python(server, channel):
-    _need_unimplemented("aia.v1.ModelService")
-    m, req = plausible_train_request()
+    _need_unimplemented(UNIMPLEMENTED_SERVICE)
+    m, req = plausible_unimplemented_request()
     res = e2e.call(channel, m, req, timeout=5)
     assert res.code == grpc.StatusCode.UNIMPLEMENTED, f"{res}{server.diag(20)}"
     assert res.code.value[0] == 12
-    assert res.details.lstrip("/").startswith("aia.v1.ModelService/TrainModel"), res.details
+    assert res.details.lstrip("/").startswith(UNIMPLEMENTED_RPC), res.details
     assert res.elapsed < QUICK, f"UNIMPLEMENTED after {res.elapsed:.3f}s"
 
 
 def test_unimplemented_rpc_grpcurl(server):
-    _need_unimplemented("aia.v1.ModelService")
+    _need_unimplemented(UNIMPLEMENTED_SERVICE)
     from google.protobuf import json_format
-    _, req = plausible_train_request()
+    _, req = plausible_unimplemented_request()
     body = json_format.MessageToJson(req)
     t0 = time.monotonic()
-    p = e2e.run_grpcurl("-d", body, server.address, "aia.v1.ModelService/TrainModel")
+    p = e2e.run_grpcurl("-d", body, server.address, UNIMPLEMENTED_RPC)
     elapsed = time.monotonic() - t0
     assert p.returncode == e2e.GRPCURL_STATUS_OFFSET + 12, e2e.describe_proc(p) + server.diag(20)
     assert "Code: Unimplemented" in p.stderr, e2e.describe_proc(p)
-    assert "aia.v1.ModelService/TrainModel" in p.stderr, e2e.describe_proc(p)
+    assert UNIMPLEMENTED_RPC in p.stderr, e2e.describe_proc(p)
     assert elapsed < 5.0, f"grpcurl took {elapsed:.2f}s (reflection + call)"
     # The machine-readable form grpcurl offers.
-    p = e2e.run_grpcurl("-format-error", "-d", body, server.address, "aia.v1.ModelService/TrainModel")
+    p = e2e.run_grpcurl("-format-error", "-d", body, server.address, UNIMPLEMENTED_RPC)
     err = json.loads(p.stdout.strip() or p.stderr)
     assert err["code"] == 12, e2e.describe_proc(p)
 
