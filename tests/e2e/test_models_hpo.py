@@ -109,7 +109,17 @@ def test_iterations_are_streamed(hpo_run):
     its = [ev.iteration for ev in hpo_run["watch"].of("iteration")]
     assert its, "no iteration events"
     assert {i.trial for i in its} - set(range(TRIALS)) == set(), {i.trial for i in its}
-    assert all(i.iteration >= 1 and dict(i.metrics) for i in its), its[:3]
+    assert all(dict(i.metrics) for i in its), "iteration events without metrics"
+    below = [(i.trial, i.iteration) for i in its if i.iteration < 1]
+    assert not below, f"iteration events numbered below 1 (TrainingIteration counts from 1), (trial, iteration): {below}"
+
+
+def test_only_the_snapshot_lacks_a_detail(hpo_run):
+    """TrainingJobEvent.detail: "none in the first message, which is a
+    snapshot"; every later event says what happened."""
+    bare = [(ev.sequence, round(ev.job.progress, 3)) for _, ev in hpo_run["watch"].events[1:]
+            if ev.WhichOneof("detail") is None]
+    assert not bare, f"events after the snapshot with no detail, (sequence, job.progress): {bare}"
 
 
 def test_every_trial_appears_in_the_stream(hpo_run):
