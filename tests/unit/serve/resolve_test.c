@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <pthread.h>
+
+#include "lib/base/timeutil.h"
 
 #include "tests/unit/serve/serve_fixture.h"
 
@@ -245,6 +248,81 @@ static void served_model_predicts_as_the_engine(void **state)
     fx_close(&f);
 }
 
+static void cached_acquire_is_cheap_and_loads_nothing(void **state)
+{
+    (void)state;
+    fx f;
+    fx_open(&f, NULL);
+    aia_error err;
+    aia_model *m = fx_train(1);
+    char sha[AIA_SHA256_HEX_LEN + 1], path[1024];
+    fx_publish_model(&f, "churn", m, sha);
+    aia_model_free(m);
+    aia_served *h;
+    FX_OK(aia_serve_acquire(f.serve, "churn", &h, &err));
+    aia_served_release(h);
+    aia_artifact_path(f.dir, sha, path, sizeof path);
+    assert_int_equal(remove(path), 0); /* a hit must not read it again */
+    int n = 100000;
+    int64_t t0 = aia_time_mono_ns();
+    for (int i = 0; i < n; i++) {
+        FX_OK(aia_serve_acquire(f.serve, "churn", &h, &err));
+        aia_served_release(h);
+    }
+    double ns = (double)(aia_time_mono_ns() - t0) / n;
+    print_message("cached acquire + release: %.0f ns\n", ns);
+    assert_true(ns < 20000); /* behavioural bound, generous for sanitizers */
+    fx_close(&f);
+}
+
+typedef struct racer {
+    aia_serve *serve;
+    int bad;
+} racer;
+
+static void *acquire_many(void *arg)
+{
+    racer *r = arg;
+    aia_error err;
+    for (int i = 0; i < 5000; i++) {
+        aia_served *h;
+        if (aia_serve_acquire(r->serve, i % 2 ? "churn" : "churn@production", &h, &err) != AIA_OK) {
+            r->bad++;
+            continue;
+        }
+        int v = aia_served_version(h);
+        if (v != 1 && v != 2) r->bad++;
+        aia_served_release(h);
+    }
+    return NULL;
+}
+
+static void acquire_races_alias_moves_and_eviction(void **state)
+{
+    (void)state;
+    aia_serve_options o = {0};
+    o.max_cached_models = 1; /* every switch evicts */
+    fx f;
+    fx_open(&f, &o);
+    aia_error err;
+    fx_publish(&f, "churn", 1);
+    fx_publish(&f, "churn", 2);
+    FX_OK(aia_store_alias_set(f.store, "churn", "production", 1, &err));
+    racer r[3] = {{f.serve, 0}, {f.serve, 0}, {f.serve, 0}};
+    pthread_t t[3];
+    for (int i = 0; i < 3; i++) assert_int_equal(pthread_create(&t[i], NULL, acquire_many, &r[i]), 0);
+    for (int i = 0; i < 40; i++) FX_OK(aia_store_alias_set(f.store, "churn", "production", 1 + i % 2, &err));
+    for (int i = 0; i < 3; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(r[i].bad, 0);
+    }
+    aia_served *h;
+    FX_OK(aia_serve_acquire(f.serve, "churn", &h, &err));
+    assert_int_equal(aia_served_version(h), 2); /* the last move */
+    aia_served_release(h);
+    fx_close(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +333,8 @@ int main(void)
         cmocka_unit_test(corrupt_artifact_is_data_loss),
         cmocka_unit_test(cache_is_bounded_and_handles_outlive_eviction),
         cmocka_unit_test(served_model_predicts_as_the_engine),
+        cmocka_unit_test(cached_acquire_is_cheap_and_loads_nothing),
+        cmocka_unit_test(acquire_races_alias_moves_and_eviction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
