@@ -304,8 +304,9 @@ def test_train_json_wait_prints_the_job_then_events(server, data_csv, trained):
     assert docs[0]["modelId"] == "json_cli" and docs[0]["modelVersion"] == 1, docs[0]
     events = docs[1:]
     assert events and all("job" in e for e in events), docs
+    # (A fast job may be over before the watch starts: then the snapshot
+    # alone, already SUCCEEDED.)
     assert events[-1]["job"]["state"] == "JOB_STATE_SUCCEEDED", events[-1]
-    assert any("stateChange" in e for e in events), events
 
 
 def test_train_errors_from_the_server(server, data_csv):
