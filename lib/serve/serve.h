@@ -80,9 +80,12 @@ aia_status aia_serve_acquire(aia_serve *s, const char *model_ref, aia_served **o
 aia_status aia_serve_acquire_version(aia_serve *s, const char *model_id, int version, aia_served **out,
                                      aia_error *err);
 
-/* Chooses an arm of an endpoint's split (see above). *deployment_id points
- * into the handle and lives as long as it. NOT_FOUND names the endpoint;
- * FAILED_PRECONDITION when nothing is deployed. */
+/* Chooses an arm of an endpoint's split (see above) and acquires its
+ * model (release it). *deployment_id ("model@version") points into the
+ * handle and lives as long as it. Arms at 0 % are never chosen. The split
+ * is re-read from the store only after aia_store_generation() moved.
+ * NOT_FOUND names the endpoint; FAILED_PRECONDITION when nothing is
+ * deployed (or nothing receives traffic). */
 aia_status aia_serve_route(aia_serve *s, const char *endpoint_id, const char *routing_key, aia_served **out,
                            const char **deployment_id, aia_error *err);
 
@@ -100,7 +103,12 @@ long aia_served_feature_index(const aia_served *h, const char *name);
 
 /* ---- endpoints ----------------------------------------------------------- */
 
-/* endpoint_id "" = generated ("ep-" + 12 hex). Same id rules as model_id. */
+/* endpoint_id "" or NULL = generated ("ep-" + 12 random hex). Same id
+ * rules as model_id (aia_store_check_id). display_name and description may
+ * be NULL; label keys must be non-empty. *out (may be NULL) receives the
+ * stored endpoint (revision 1). Every change below also returns the
+ * stored record through *out (may be NULL), caller frees with
+ * aia_store_record_free(). */
 aia_status aia_serve_endpoint_create(aia_serve *s, const char *endpoint_id, const char *display_name,
                                      const char *description, const char *const *label_keys,
                                      const char *const *label_values, size_t n_labels, aia_endpoint_record **out,
@@ -125,9 +133,11 @@ aia_status aia_serve_undeploy(aia_serve *s, const char *endpoint_id, const char 
                               const char *const *deployment_ids, const int *percents, size_t n,
                               aia_endpoint_record **out, aia_error *err);
 
-/* Restores revision (0 = the one before the current) as a new revision.
- * FAILED_PRECONDITION when there is no earlier revision or a version it
- * deploys was deleted since. */
+/* Restores revision (0 = the one before the current) as a new revision:
+ * its deployments and split; display name, description and labels stay
+ * as they are now. FAILED_PRECONDITION when there is no earlier revision
+ * or a version it deploys was deleted since (naming the deployment);
+ * INVALID_ARGUMENT for a revision not before the current one. */
 aia_status aia_serve_rollback(aia_serve *s, const char *endpoint_id, int revision, aia_endpoint_record **out,
                               aia_error *err);
 
