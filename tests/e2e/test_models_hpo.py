@@ -52,10 +52,21 @@ class Watch:
 
 @pytest.fixture(scope="module")
 def hpo_run(server, channel):
+    """The HPO job waits in the queue behind a long job on the server's one
+    training worker until the watch has its snapshot; cancelling the long
+    job then lets it start, so the stream sees the whole run."""
+    blocker = me.submit(channel, me.train_request("blocker", hyperparameters={
+        "n_rounds": 100000, "early_stopping_rounds": 0, "learning_rate": 0.001}), server)
+    me.wait_job(channel, blocker.job_id, states=("JOB_STATE_RUNNING",), server=server)
     hpo = me.new("HpoSpec", trials=TRIALS, metric=METRIC,
                  sampler=me.enum_number("HpoSampler", "HPO_SAMPLER_TPE"))
     job = me.submit(channel, me.train_request("bc-hpo", hpo=hpo), server)
     w = Watch(channel, job.job_id)
+    deadline = time.monotonic() + 30
+    while not w.events and not w.done.is_set():
+        assert time.monotonic() < deadline, f"no snapshot within 30 s{server.diag(20)}"
+        time.sleep(0.01)
+    me.ok(channel, "CancelTrainingJob", job_id=blocker.job_id, server=server)
     assert w.done.wait(300), f"watch still open after 300 s: {len(w.events)} events{server.diag(40)}"
     done = me.get_job(channel, job.job_id, server)
     model = me.ok(channel, "GetModel", model_id="bc-hpo", server=server)
@@ -83,6 +94,8 @@ def test_stream_starts_with_a_snapshot_and_ends_ok(server, hpo_run):
     assert w.code == grpc.StatusCode.OK, f"stream ended with {w.code}: {w.details!r}{server.diag(20)}"
     first = w.events[0][1]
     assert first.WhichOneof("detail") is None, f"first event is not a snapshot: {first}"
+    assert me.state_name(first.job) == "JOB_STATE_QUEUED", (
+        f"the job was not waiting behind the blocker (one training worker by default): {first.job}")
     assert first.job.job_id == hpo_run["job"].job_id and first.job.model_id == "bc-hpo"
     seqs = [ev.sequence for _, ev in w.events[1:]]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs) and seqs[0] >= 1, "sequence not increasing"
@@ -101,7 +114,7 @@ def test_state_changes_chain_up_to_succeeded(hpo_run):
     states = [me.state_name(snapshot)] + [s for _, s in changes]
     for (prev, _), before in zip(changes, states):
         assert prev == before, f"state changes do not chain: {changes} from {states[0]}"
-    assert "JOB_STATE_RUNNING" in states, changes
+    assert changes[0] == ("JOB_STATE_QUEUED", "JOB_STATE_RUNNING"), changes
     assert states[-1] == "JOB_STATE_SUCCEEDED" and states.count("JOB_STATE_SUCCEEDED") == 1, changes
 
 
