@@ -4,7 +4,8 @@
  *
  * Resolution. "churn@3" is version 3; "churn@production" the version the
  * alias points to; a bare "churn" the production alias if set, else the
- * latest READY version. Loaded models are cached by (model_id, version)
+ * latest READY version; "churn@latest" the latest READY version unless an
+ * alias of that name is set. Loaded models are cached by (model_id, version)
  * and shared (refcounted aia_served handles); name → version answers are
  * cached too and dropped when aia_store_generation() moves, so the hot
  * path takes no SQLite lock. Artifacts are verified on load

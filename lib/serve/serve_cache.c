@@ -151,6 +151,8 @@ static aia_status resolve(aia_serve *s, const char *model_id, const char *alias,
         snprintf(what, sizeof what, "version %d", version);
     } else if (alias) {
         st = aia_store_alias_get(s->store, model_id, alias, out, err);
+        if (st == AIA_NOT_FOUND && strcmp(alias, "latest") == 0) /* unless an alias says otherwise */
+            st = aia_store_version_latest(s->store, model_id, out, err);
         snprintf(what, sizeof what, "alias '%s'", alias);
     } else {
         st = aia_store_alias_get(s->store, model_id, "production", out, err);

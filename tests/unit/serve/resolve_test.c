@@ -46,6 +46,9 @@ static void references_resolve_to_versions(void **state)
     FX_OK(aia_serve_acquire(f.serve, "churn@staging", &h, &err));
     assert_int_equal(aia_served_version(h), 2);
     aia_served_release(h);
+    FX_OK(aia_serve_acquire(f.serve, "churn@latest", &h, &err));
+    assert_int_equal(aia_served_version(h), 2);
+    aia_served_release(h);
     FX_OK(aia_serve_acquire_version(f.serve, "churn", 0, &h, &err));
     assert_int_equal(aia_served_version(h), 1);
     aia_served_release(h);
