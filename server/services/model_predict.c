@@ -341,7 +341,8 @@ aia_status aia_model_rpc_predict(aia_rpc *rpc, const ProtobufCMessage *req, Prot
     out->endpoint_id = (char *)r->endpoint_id; /* the request lives as long as the call */
     int64_t total = aia_time_mono_ns() - start;
     out->total_duration = duration_of(a, total);
-    aia_serve_record(e->serve, t.h, t.deployment_id, st == AIA_OK ? out->n_predictions : 0, total, st == AIA_OK);
+    aia_serve_record_at(e->serve, t.h, r->endpoint_id[0] ? r->endpoint_id : NULL, t.deployment_id,
+                        st == AIA_OK ? out->n_predictions : 0, total, st == AIA_OK);
     aia_served_release(t.h);
     return st;
 }
