@@ -110,6 +110,7 @@ typedef struct watcher {
     int state;                    /* the job's last known state */
     int have_split;               /* the row counts were shown */
     int events;                   /* events seen */
+    int shown_percent;            /* progress last shown, in percent */
     Aia__V1__TrainingJob *last;   /* a copy of the latest job */
     aia_strbuf pending;           /* an iteration line not shown yet */
     int pending_trial;            /* its trial; -1 before the first */
@@ -157,7 +158,10 @@ static void throttled(watcher *w, const Aia__V1__TrainingJobEvent *e)
         aia_cli_format_map(&w->pending, &it->base, "metrics", " ");
         w->pending_trial = it->trial;
     } else {
-        aia_strbuf_printf(&w->pending, "progress %.0f%%", e->job->progress * 100);
+        int percent = (int)(e->job->progress * 100 + 0.5);
+        if (percent <= w->shown_percent) return; /* nothing new to say */
+        aia_strbuf_printf(&w->pending, "progress %d%%", percent);
+        w->shown_percent = percent;
     }
     if (now || aia_time_mono_ns() - w->last_iteration_ns >= ITERATION_INTERVAL_NS) flush_pending(w);
 }
@@ -221,6 +225,20 @@ static void remember(watcher *w, const Aia__V1__TrainingJob *j)
     w->last = copy;
 }
 
+/* The rows per split, once, as soon as a job says it has them. */
+static void show_split(watcher *w, const Aia__V1__TrainingJobEvent *e)
+{
+    if (w->have_split || !e->job || !e->job->data_split) return;
+    const Aia__V1__DataSplitSizes *d = e->job->data_split;
+    aia_strbuf line = AIA_STRBUF_INIT;
+    line_start(&line, e->event_time);
+    aia_strbuf_printf(&line, "data: %lld train, %lld validation, %lld test rows", (long long)d->train_rows,
+                      (long long)d->validation_rows, (long long)d->test_rows);
+    emit(w, &line);
+    aia_strbuf_free(&line);
+    w->have_split = 1;
+}
+
 static void show_event(watcher *w, const Aia__V1__TrainingJobEvent *e)
 {
     int progress_only = e->detail_case == AIA__V1__TRAINING_JOB_EVENT__DETAIL__NOT_SET && w->events > 1 && e->job &&
@@ -231,18 +249,13 @@ static void show_event(watcher *w, const Aia__V1__TrainingJobEvent *e)
     }
     flush_pending(w);
     aia_strbuf line = AIA_STRBUF_INIT;
+    int snapshot = w->events == 1;
+    if (!snapshot) show_split(w, e); /* it came with this event: it happened before it */
     line_start(&line, e->event_time);
     describe_event(&line, e);
     emit(w, &line);
-    if (!w->have_split && e->job && e->job->data_split) {
-        const Aia__V1__DataSplitSizes *d = e->job->data_split;
-        aia_strbuf_reset(&line);
-        line_start(&line, e->event_time);
-        aia_strbuf_printf(&line, "data: %lld train, %lld validation, %lld test rows", (long long)d->train_rows,
-                          (long long)d->validation_rows, (long long)d->test_rows);
-        emit(w, &line);
-        w->have_split = 1;
-    }
+    if (snapshot) show_split(w, e);
+    if (e->job && e->job->progress * 100 > w->shown_percent) w->shown_percent = (int)(e->job->progress * 100 + 0.5);
     aia_strbuf_free(&line);
 }
 
