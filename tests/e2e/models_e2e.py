@@ -217,6 +217,11 @@ def batch_request(model_id, rows, names):
     return req
 
 
+def ts(t):
+    """A google.protobuf.Timestamp in seconds."""
+    return t.seconds + t.nanos / 1e9
+
+
 def probabilities(pred):
     return dict(pred.probabilities)
 

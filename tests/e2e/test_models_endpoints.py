@@ -187,3 +187,17 @@ def test_endpoint_errors(channel, endpoint, row):
     assert res.code == grpc.StatusCode.NOT_FOUND and "nope" in res.details, res
     me.expect_error(channel, "UndeployModel", grpc.StatusCode.NOT_FOUND, "ab@9", endpoint_id="ep",
                     deployment_id="ab@9")
+
+
+def test_deploying_an_alias_fixes_the_version(server, channel, endpoint, row):
+    """DeployModel resolves "model@alias" once; moving the alias later does
+    not move the deployment."""
+    me.ok(channel, "CreateEndpoint", endpoint_id="ep-alias", server=server)
+    me.ok(channel, "SetModelAlias", model_id="ab", alias="production", version=1, server=server)
+    ep = me.ok(channel, "DeployModel", endpoint_id="ep-alias", model_id="ab@production", server=server)
+    assert split_of(ep) == {"ab@1": 100}, ep
+    me.ok(channel, "SetModelAlias", model_id="ab", alias="production", version=2, server=server)
+    for _ in range(5):
+        p = me.ok(channel, "Predict", me.predict_request(endpoint_id="ep-alias", rows=[row])).predictions[0]
+        assert p.model_version == 1 and p.deployment_id == "ab@1", p
+    me.ok(channel, "SetModelAlias", model_id="ab", alias="production", version=0, server=server)

@@ -213,3 +213,21 @@ def test_watching_an_unknown_job_is_not_found(channel):
     w = Watch(channel, "no-such-job", timeout=20)
     assert w.done.wait(20)
     assert w.code == grpc.StatusCode.NOT_FOUND and "no-such-job" in w.details, (w.code, w.details)
+
+
+def test_time_budget_publishes_the_best_trial_so_far(server, channel, hpo_run):
+    """HpoSpec.timeout_seconds: when the budget runs out, the best trial so
+    far is published (the search does not run its 10,000 trials)."""
+    hpo = me.new("HpoSpec", trials=10000, timeout_seconds=2)
+    job = me.submit(channel, me.train_request("bc-budget", hpo=hpo), server)
+    done = me.wait_job(channel, job.job_id, timeout=120, server=server)
+    assert me.state_name(done) == "JOB_STATE_SUCCEEDED", f"{done.error}{server.diag(30)}"
+    h = done.hpo
+    assert h.metric == "accuracy", h  # the classification default
+    assert me.enum_name("MetricDirection", h.direction) == "METRIC_DIRECTION_MAXIMIZE", h
+    ran = h.trials_completed + h.trials_pruned + h.trials_failed
+    assert 1 <= h.trials_completed and ran < 10000, h
+    took = me.ts(done.end_time) - me.ts(done.start_time)
+    assert took < 2 + 60, f"a 2 s search took {took:.1f}s"
+    assert done.validation_metrics["accuracy"] == pytest.approx(h.best_value, abs=1e-9), (
+        dict(done.validation_metrics), h.best_value)

@@ -44,6 +44,33 @@ def wait_training(ch, job_id, server, attempt=1, timeout=90):
         time.sleep(0.05)
 
 
+class Watch:
+    """WatchTrainingJob read in the background."""
+
+    def __init__(self, channel, job_id, timeout=60):
+        import threading
+        m = me.method("WatchTrainingJob")
+        out = me.CONTRACT.cls(m.output_type)
+        req = me.new("WatchTrainingJobRequest", job_id=job_id).SerializeToString()
+        self.call = channel.unary_stream(m.path)(req, timeout=timeout)
+        self.events, self.code, self.details = [], None, None
+        self.first, self.done = threading.Event(), threading.Event()
+
+        def run():
+            try:
+                for raw in self.call:
+                    self.events.append(out.FromString(raw))
+                    self.first.set()
+                self.code, self.details = self.call.code(), self.call.details()
+            except grpc.RpcError as e:
+                self.code, self.details = e.code(), e.details()
+            finally:
+                self.first.set()
+                self.done.set()
+
+        threading.Thread(target=run, daemon=True).start()
+
+
 def ts(t):
     return t.seconds + t.nanos / 1e9
 
@@ -82,12 +109,20 @@ def test_cancel_a_running_job(servers, big_csv):
     c = me.ok(ch, "CancelTrainingJob", job_id=queued.job_id, server=s)
     assert me.state_name(c) == "JOB_STATE_CANCELLED", c
 
+    w = Watch(ch, job.job_id)
+    assert w.first.wait(10), f"no snapshot from WatchTrainingJob{s.diag(20)}"
     t_wall, t0 = time.time(), time.monotonic()
     me.ok(ch, "CancelTrainingJob", job_id=job.job_id, server=s)
     seen = me.wait_job(ch, job.job_id, states=("JOB_STATE_CANCELLED",), timeout=5, server=s, poll=0.01)
     took = time.monotonic() - t0
     assert took <= 1.0, f"CANCELLED observed {took:.2f}s after the call"
     assert seen.end_time.seconds > 0
+    # The watch saw the cancel and ended.
+    assert w.done.wait(5), f"the watch did not end after the cancel{s.diag(20)}"
+    assert w.code == grpc.StatusCode.OK, (w.code, w.details)
+    last = w.events[-1]
+    assert last.WhichOneof("detail") == "state_change", last
+    assert me.enum_name("JobState", last.state_change.state) == "JOB_STATE_CANCELLED", last
 
     # The worker really stopped: the next job starts at once.
     nxt = me.submit(ch, me.train_request("quick", algorithm="logistic_regression"), s)
