@@ -93,8 +93,8 @@ typedef struct aia_store_page {
 /* ---- models and versions ------------------------------------------------ */
 
 /* The model with aliases, latest_version, version_count and its versions
- * (each with aliases and endpoint_ids filled; deleted ones only when
- * include_deleted). NOT_FOUND when no such model. */
+ * newest first (each with aliases and endpoint_ids filled; deleted ones
+ * only when include_deleted). NOT_FOUND when no such model. */
 aia_status aia_store_model_get(aia_store *s, const char *model_id, int include_deleted, aia_model_record **out,
                                aia_error *err);
 

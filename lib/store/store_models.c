@@ -196,7 +196,7 @@ static aia_status read_versions(aia_store *s, const char *model_id, int include_
     sqlite3_stmt *st = NULL;
     aia_status rc = store_prepare(s,
                                   "SELECT version FROM model_versions WHERE model_id = ? AND (? = 1 OR state = ?) "
-                                  "ORDER BY version",
+                                  "ORDER BY version DESC", /* the contract lists versions newest first */
                                   &st, err);
     if (rc != AIA_OK) return rc;
     store_bind_text(st, 1, model_id);

@@ -60,7 +60,8 @@ static void emit_iteration(train_watch *w, int step, double train_loss, double v
     w->last_emit_ns = now;
     static const char *const names[] = {"train_loss", "validation_loss"};
     double values[2] = {train_loss, valid_loss};
-    h->on_iteration(h->arg, w->trial, step, names, values, isnan(valid_loss) ? 1 : 2);
+    /* The engine counts rounds from 0; the contract numbers iterations from 1. */
+    h->on_iteration(h->arg, w->trial, step + 1, names, values, isnan(valid_loss) ? 1 : 2);
 }
 
 int train_watch_progress(void *arg, int step, double train_loss, double valid_loss)

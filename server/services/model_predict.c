@@ -268,6 +268,7 @@ static Aia__V1__Prediction *prediction_of(aia_arena *a, const predict_target *t,
     }
     p->n_probabilities = (size_t)k;
     p->label = t->labels[best];
+    p->value = out[best]; /* the contract: the probability of `label` */
     return p;
 }
 

@@ -133,6 +133,7 @@ static void model_get_fills_derived_fields(void **state) {
     assert_int_equal(m->aliases[0]->value, 2);
     assert_string_equal(m->aliases[1]->key, "staging");
     assert_int_equal(m->aliases[1]->value, 3);
+    assert_int_equal(m->versions[0]->version, 3); /* newest first, as the contract lists them */
     assert_int_equal(m->versions[1]->version, 2);
     assert_int_equal(m->versions[1]->n_aliases, 1);
     assert_string_equal(m->versions[1]->aliases[0], "production");
@@ -244,7 +245,9 @@ static void delete_refuses_aliased_and_deployed_versions(void **state) {
     aia_store_record_free(m);
     ST_OK(aia_store_model_get(s, "m", 1, &m, &err));
     assert_int_equal(m->n_versions, 3);
-    assert_int_equal(m->versions[2]->state, AIA_STORE__V1__VERSION_STATE__VERSION_DELETED);
+    /* Newest first: version 3, the deleted one, leads. */
+    assert_int_equal(m->versions[0]->version, 3);
+    assert_int_equal(m->versions[0]->state, AIA_STORE__V1__VERSION_STATE__VERSION_DELETED);
     aia_store_record_free(m);
     /* Version numbers are never reused after a delete. */
     assert_int_equal(st_publish(s, "m"), 4);
