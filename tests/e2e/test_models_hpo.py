@@ -50,17 +50,14 @@ class Watch:
         return [ev for _, ev in self.events if ev.WhichOneof("detail") == kind]
 
 
-@pytest.fixture(scope="module")
-def hpo_run(server, channel):
-    """The HPO job waits in the queue behind a long job on the server's one
-    training worker until the watch has its snapshot; cancelling the long
-    job then lets it start, so the stream sees the whole run."""
+def watched_run(server, channel, request):
+    """Submits `request` behind a long job on the server's one training
+    worker, opens a watch while it waits in the queue, then cancels the long
+    job, so the stream sees the whole run. Returns (job, watch, final job)."""
     blocker = me.submit(channel, me.train_request("blocker", hyperparameters={
         "n_rounds": 100000, "early_stopping_rounds": 0, "learning_rate": 0.001}), server)
     me.wait_job(channel, blocker.job_id, states=("JOB_STATE_RUNNING",), server=server)
-    hpo = me.new("HpoSpec", trials=TRIALS, metric=METRIC,
-                 sampler=me.enum_number("HpoSampler", "HPO_SAMPLER_TPE"))
-    job = me.submit(channel, me.train_request("bc-hpo", hpo=hpo), server)
+    job = me.submit(channel, request, server)
     w = Watch(channel, job.job_id)
     deadline = time.monotonic() + 30
     while not w.events and not w.done.is_set():
@@ -68,7 +65,14 @@ def hpo_run(server, channel):
         time.sleep(0.01)
     me.ok(channel, "CancelTrainingJob", job_id=blocker.job_id, server=server)
     assert w.done.wait(300), f"watch still open after 300 s: {len(w.events)} events{server.diag(40)}"
-    done = me.get_job(channel, job.job_id, server)
+    return job, w, me.get_job(channel, job.job_id, server)
+
+
+@pytest.fixture(scope="module")
+def hpo_run(server, channel):
+    hpo = me.new("HpoSpec", trials=TRIALS, metric=METRIC,
+                 sampler=me.enum_number("HpoSampler", "HPO_SAMPLER_TPE"))
+    job, w, done = watched_run(server, channel, me.train_request("bc-hpo", hpo=hpo))
     model = me.ok(channel, "GetModel", model_id="bc-hpo", server=server)
     return {"job": job, "watch": w, "done": done, "model": model}
 
@@ -125,6 +129,19 @@ def test_iterations_are_streamed(hpo_run):
     assert all(dict(i.metrics) for i in its), "iteration events without metrics"
     below = [(i.trial, i.iteration) for i in its if i.iteration < 1]
     assert not below, f"iteration events numbered below 1 (TrainingIteration counts from 1), (trial, iteration): {below}"
+    # Each trial's first round is always streamed (later ones are thinned).
+    first = {}
+    for i in its:
+        first.setdefault(i.trial, i.iteration)
+    assert set(first.values()) == {1}, f"first iteration streamed per trial: {first}"
+
+
+def test_iterations_of_a_linear_model_count_from_1(server, channel, hpo_run):
+    req = me.train_request("bc-lr", algorithm="logistic_regression")
+    job, w, done = watched_run(server, channel, req)
+    assert me.state_name(done) == "JOB_STATE_SUCCEEDED", done
+    its = [ev.iteration.iteration for ev in w.of("iteration")]
+    assert its and its[0] == 1 and its == sorted(its), f"iteration numbers streamed: {its}"
 
 
 def test_only_the_snapshot_lacks_a_detail(hpo_run):
