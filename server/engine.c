@@ -10,6 +10,7 @@
 #include "server/build_info.h"
 #include "server/services/inference.h"
 #include "server/services/model_service.h"
+#include "server/services/system_service.h"
 
 #define MIB (1024LL * 1024)
 
@@ -50,6 +51,7 @@ static aia_status open_parts(const aia_config *cfg, aia_engine *e, aia_error *er
     aia_model_engine me = {.store = e->store, .jobs = e->jobs, .serve = e->serve};
     if (aia_model_service_bind(&me, err) != AIA_OK) return err->code;
     aia_inference_service_bind(e->serve);
+    aia_system_service_bind_serve(e->serve);
     e->bound = 1;
     return AIA_OK;
 }
@@ -70,6 +72,7 @@ void aia_engine_close(aia_engine *e)
 {
     if (!e) return;
     if (e->bound) {
+        aia_system_service_bind_serve(NULL);
         aia_inference_service_bind(NULL);
         aia_model_service_unbind();
     }

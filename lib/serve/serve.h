@@ -44,6 +44,7 @@
 #include <stdint.h>
 
 #include "lib/base/status.h"
+#include "lib/base/strbuf.h"
 #include "lib/ml/model.h"
 #include "lib/store/store.h"
 
@@ -175,6 +176,12 @@ void aia_serve_record_at(aia_serve *s, const aia_served *h, const char *endpoint
  * calls and endpoints together) or of a model's every version
  * (deployment_id = model_id). All zero when nothing was recorded. */
 void aia_serve_stats_get(aia_serve *s, const char *endpoint_id, const char *deployment_id, aia_serve_stats *out);
+
+/* Appends the statistics as Prometheus text: per model version and per
+ * endpoint deployment, request/row/error counters and a latency histogram
+ * (aia_model_predictions_*, aia_endpoint_predictions_*), and the prediction
+ * log's written/dropped counters. */
+void aia_serve_metrics_render(aia_serve *s, aia_strbuf *out);
 
 /* ---- prediction ids and log ---------------------------------------------- */
 

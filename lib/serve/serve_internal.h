@@ -32,6 +32,7 @@ typedef struct serve_stats_cell {
     struct serve_stats_cell *next; /* hash chain */
     char *key;
     _Atomic int64_t requests, rows, errors, last_time_ns;
+    _Atomic int64_t latency_ns_sum; /* for the Prometheus histogram's _sum */
     _Atomic int64_t minute_of[SERVE_MINUTES]; /* which minute a slot counts */
     _Atomic int64_t minute_rows[SERVE_MINUTES];
     _Atomic int64_t latency[SERVE_LAT_BUCKETS];

@@ -87,6 +87,7 @@ void serve_stats_cell_add(serve_stats_cell *c, size_t rows, int64_t latency_ns, 
     atomic_fetch_add_explicit(&c->rows, (int64_t)rows, memory_order_relaxed);
     if (!ok) atomic_fetch_add_explicit(&c->errors, 1, memory_order_relaxed);
     atomic_store_explicit(&c->last_time_ns, now_ns, memory_order_relaxed);
+    atomic_fetch_add_explicit(&c->latency_ns_sum, latency_ns < 0 ? 0 : latency_ns, memory_order_relaxed);
     atomic_fetch_add_explicit(&c->latency[latency_bucket(latency_ns < 0 ? 0 : latency_ns)], 1, memory_order_relaxed);
     int64_t minute = now_ns / 60000000000LL;
     size_t slot = (size_t)(minute % SERVE_MINUTES);

@@ -3,6 +3,7 @@
  * the running server (method table, health table, metrics, /proc). The
  * streamed summary, WatchSystemPerformance, lives in system_watch.c and
  * builds its samples with the same function as GetSystemPerformance. */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "aia/v1/system.pb-c.h"
@@ -16,6 +17,7 @@
 #include "server/server.h"
 #include "server/services/services.h"
 #include "server/services/system_perf.h"
+#include "server/services/system_service.h"
 
 static Google__Protobuf__Timestamp *timestamp_at(aia_arena *a, int64_t unix_ns)
 {
@@ -112,6 +114,13 @@ static aia_status get_health(aia_rpc *rpc, const ProtobufCMessage *request, Prot
     return AIA_OK;
 }
 
+static _Atomic(aia_serve *) g_serve; /* see system_service.h */
+
+void aia_system_service_bind_serve(aia_serve *serve)
+{
+    atomic_store(&g_serve, serve);
+}
+
 static aia_status get_metrics(aia_rpc *rpc, const ProtobufCMessage *request, ProtobufCMessage *response,
                               aia_error *err)
 {
@@ -124,6 +133,8 @@ static aia_status get_metrics(aia_rpc *rpc, const ProtobufCMessage *request, Pro
                       "# TYPE aia_build_info gauge\n"
                       "aia_build_info{version=\"%s\",git_commit=\"%s\",grpc_version=\"%s\",allocator=\"%s\"} 1\n",
                       b->version, b->git_commit, b->grpc_version, b->allocator);
+    aia_serve *serve = atomic_load(&g_serve);
+    if (serve) aia_serve_metrics_render(serve, &sb);
     if (sb.oom) {
         aia_strbuf_free(&sb);
         return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory rendering metrics");

@@ -192,6 +192,40 @@ static void stats_count_and_estimate_percentiles(void **state)
     fx_close(&f);
 }
 
+static void metrics_render_counters_and_cumulative_histogram(void **state)
+{
+    (void)state;
+    fx f;
+    fx_open(&f, NULL);
+    aia_error err;
+    fx_publish(&f, "churn", 1);
+    aia_served *h;
+    FX_OK(aia_serve_acquire(f.serve, "churn@1", &h, &err));
+    /* 3 requests at 80 µs (one failed), 1 at 3 ms, through endpoint web. */
+    for (int i = 0; i < 3; i++) aia_serve_record_at(f.serve, h, "web", "churn@1", 2, 80000, i != 1);
+    aia_serve_record_at(f.serve, h, "web", "churn@1", 1, 3000000, 1);
+    aia_strbuf sb = AIA_STRBUF_INIT;
+    aia_serve_metrics_render(f.serve, &sb);
+    aia_strbuf_putc(&sb, '\0');
+    const char *text = sb.data;
+    assert_non_null(strstr(text, "# TYPE aia_model_predictions_latency_seconds histogram\n"));
+    assert_non_null(strstr(text, "aia_model_predictions_requests_total{model_id=\"churn\",version=\"1\"} 4\n"));
+    assert_non_null(strstr(text, "aia_model_predictions_rows_total{model_id=\"churn\",version=\"1\"} 7\n"));
+    assert_non_null(strstr(text, "aia_model_predictions_errors_total{model_id=\"churn\",version=\"1\"} 1\n"));
+    /* 80 µs is above the 50 µs bound and within 100 µs; 3 ms within 5 ms. */
+    assert_non_null(strstr(text, "aia_model_predictions_latency_seconds_bucket{model_id=\"churn\",version=\"1\",le=\"5e-05\"} 0\n"));
+    assert_non_null(strstr(text, "aia_model_predictions_latency_seconds_bucket{model_id=\"churn\",version=\"1\",le=\"0.0001\"} 3\n"));
+    assert_non_null(strstr(text, "aia_model_predictions_latency_seconds_bucket{model_id=\"churn\",version=\"1\",le=\"0.0025\"} 3\n"));
+    assert_non_null(strstr(text, "aia_model_predictions_latency_seconds_bucket{model_id=\"churn\",version=\"1\",le=\"0.005\"} 4\n"));
+    assert_non_null(strstr(text, "aia_model_predictions_latency_seconds_bucket{model_id=\"churn\",version=\"1\",le=\"+Inf\"} 4\n"));
+    assert_non_null(strstr(text, "aia_model_predictions_latency_seconds_sum{model_id=\"churn\",version=\"1\"} 0.003240000\n"));
+    assert_non_null(strstr(text, "aia_endpoint_predictions_requests_total{endpoint_id=\"web\",model_id=\"churn\",version=\"1\"} 4\n"));
+    assert_non_null(strstr(text, "aia_prediction_log_dropped_total 0\n"));
+    aia_strbuf_free(&sb);
+    aia_served_release(h);
+    fx_close(&f);
+}
+
 typedef struct recorder {
     aia_serve *serve;
     aia_served *h;
@@ -430,6 +464,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(stats_count_and_estimate_percentiles),
         cmocka_unit_test(stats_are_exact_under_threads),
+        cmocka_unit_test(metrics_render_counters_and_cumulative_histogram),
         cmocka_unit_test(prediction_ids_are_unique),
         cmocka_unit_test(log_lines_are_json_with_every_field),
         cmocka_unit_test(log_samples_at_the_rate),
