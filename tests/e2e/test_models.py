@@ -52,6 +52,7 @@ def test_train_model_returns_at_once_with_the_ids(bc):
     assert job.spec.training_data_uri == str(me.data_path()) and job.spec.target_column == "target", job.spec
     assert job.spec.algorithm == "gbdt", job.spec
     assert dict(job.labels) == {"team": "e2e"}, job
+    assert me.enum_name("TrainingTrigger", job.trigger) == "TRAINING_TRIGGER_MANUAL", job
     assert bc["submit_seconds"] < 10, f"TrainModel took {bc['submit_seconds']:.2f}s to answer"
 
 
