@@ -232,12 +232,14 @@ typedef struct train_ctx {
     void *progress_arg;
 } train_ctx;
 
-/* The linear models report (loss, largest gradient); the model's callback
- * takes (train loss, validation loss): the gradient is not a loss, so NaN. */
+/* The linear models report (loss, largest gradient) after iteration
+ * `iter` (from 1); the model's callback takes (train loss, validation loss)
+ * at a 0-based step, as the GBDT's rounds are: the gradient is not a loss,
+ * so NaN, and the step is iter - 1. */
 static int linear_progress(void *arg, int iter, double loss, double grad_max)
 {
     const train_ctx *c = arg;
-    return c->progress ? c->progress(c->progress_arg, iter, loss, NAN) : 0;
+    return c->progress ? c->progress(c->progress_arg, iter - 1, loss, NAN) : 0;
 }
 
 static aia_status train_gbdt(train_ctx *c, aia_error *err)

@@ -66,7 +66,9 @@ void aia_train_spec_init(aia_train_spec *spec);
 
 typedef struct aia_model aia_model;
 
-/* Per-round / per-iteration progress of training; non-zero stops it. */
+/* Per-round / per-iteration progress of training; non-zero stops it.
+ * `step` counts from 0 for every learner (the GBDT's boosting round, the
+ * linear solvers' iteration - 1). */
 typedef int (*aia_model_progress_fn)(void *arg, int step, double train_loss, double valid_loss);
 
 /* Trains on `train`; `valid` (may be NULL) drives the GBDT's early

@@ -145,11 +145,14 @@ static aia_status fill_lineage(train_run *r, const aia_model *m, const aia_train
     l->test_metrics = (AiaStore__V1__Lineage__TestMetricsEntry **)train_metric_entries(
         a, &aia_store__v1__lineage__test_metrics_entry__descriptor, ts, r->task, &l->n_test_metrics);
     l->parent_version = job->parent_version;
-    /* The caller's trigger; unset, it is what this job was: a search or a
-     * plain training. */
-    l->trigger = job->trigger                       ? job->trigger
-                 : r->trials_total || r->best_text ? AIA_STORE__V1__TRIGGER__TRIGGER_HPO
-                                                   : AIA_STORE__V1__TRIGGER__TRIGGER_MANUAL;
+    /* Why the version exists: a drift or coordinator trigger stays; a
+     * manual (or unset) job that ran a search publishes "the best trial of
+     * a hyperparameter search", HPO, while the job itself stays manual. */
+    int searched = r->trials_total || r->best_text;
+    int manual = job->trigger == AIA_STORE__V1__TRIGGER__TRIGGER_UNSPECIFIED ||
+                 job->trigger == AIA_STORE__V1__TRIGGER__TRIGGER_MANUAL;
+    l->trigger = manual ? (searched ? AIA_STORE__V1__TRIGGER__TRIGGER_HPO : AIA_STORE__V1__TRIGGER__TRIGGER_MANUAL)
+                        : job->trigger;
     l->trigger_id = aia_arena_strdup(a, job->trigger_id ? job->trigger_id : "");
     l->seed = job->seed;
     l->data_split = data_split(a, r);

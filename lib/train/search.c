@@ -177,7 +177,7 @@ static void finish_trial(train_run *r, aia_trial_record *rec, aia_status st, con
 {
     if (st == AIA_OK && w->pruned_at >= 0) {
         rec->state = AIA_STORE__V1__TRIAL_STATE__TRIAL_PRUNED;
-        rec->pruned_at_iteration = w->pruned_at;
+        rec->pruned_at_iteration = w->pruned_at + 1; /* iterations are numbered from 1 */
     } else if (st == AIA_OK) {
         rec->state = AIA_STORE__V1__TRIAL_STATE__TRIAL_COMPLETE;
         rec->value = v;

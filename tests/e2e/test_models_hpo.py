@@ -144,12 +144,20 @@ def test_iterations_of_a_linear_model_count_from_1(server, channel, hpo_run):
     assert its and its[0] == 1 and its == sorted(its), f"iteration numbers streamed: {its}"
 
 
-def test_only_the_snapshot_lacks_a_detail(hpo_run):
-    """TrainingJobEvent.detail: "none in the first message, which is a
-    snapshot"; every later event says what happened."""
-    bare = [(ev.sequence, round(ev.job.progress, 3)) for _, ev in hpo_run["watch"].events[1:]
-            if ev.WhichOneof("detail") is None]
-    assert not bare, f"events after the snapshot with no detail, (sequence, job.progress): {bare}"
+def test_events_without_a_detail_are_the_snapshot_or_progress(hpo_run):
+    """TrainingJobEvent.detail: none in the snapshot (sequence 0) and none in
+    a progress update, where only the job's progress or data split moved; a
+    change of state always comes as a state_change."""
+    events = hpo_run["watch"].events
+    assert events[0][1].sequence == 0 and events[0][1].WhichOneof("detail") is None, events[0][1]
+    prev = events[0][1].job
+    stray = []
+    for _, ev in events[1:]:
+        if ev.WhichOneof("detail") is None and ev.job.state != prev.state:
+            stray.append((ev.sequence, ev.job.state))
+        prev = ev.job
+    assert not stray, f"state changes without a state_change detail, (sequence, state): {stray}"
+    assert any(ev.WhichOneof("detail") is None for _, ev in events[1:]), "no progress update streamed"
 
 
 def test_every_trial_appears_in_the_stream(hpo_run):

@@ -1988,13 +1988,16 @@ func (x *HpoTrial) GetError() string {
 // One message of WatchTrainingJob.
 type TrainingJobEvent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Position of the event in the job's history, increasing from 1.
+	// Position of the event in the job's history, increasing from 1; 0 in
+	// the snapshot.
 	Sequence int64 `protobuf:"varint,1,opt,name=sequence,proto3" json:"sequence,omitempty"`
 	// When the event happened.
 	EventTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=event_time,json=eventTime,proto3" json:"event_time,omitempty"`
 	// The job after the event.
 	Job *TrainingJob `protobuf:"bytes,3,opt,name=job,proto3" json:"job,omitempty"`
-	// What happened; none in the first message, which is a snapshot.
+	// What happened. None in the first message, which is a snapshot, and
+	// none in a progress update, where only the job's `progress` or
+	// `data_split` moved.
 	//
 	// Types that are valid to be assigned to Detail:
 	//
