@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "server/services/model_internal.h"
+#include "server/services/pb_time.h"
 
 static void *arena_alloc(void *data, size_t size)
 {
@@ -91,15 +92,6 @@ aia_status aia_model_check_page_size(int32_t page_size, aia_error *err)
     return AIA_OK;
 }
 
-Google__Protobuf__Timestamp *aia_model_timestamp(aia_arena *a, int64_t unix_ns)
-{
-    Google__Protobuf__Timestamp *t = aia_arena_alloc(a, sizeof *t);
-    if (!t) return NULL;
-    google__protobuf__timestamp__init(t);
-    t->seconds = unix_ns / 1000000000LL;
-    t->nanos = (int32_t)(unix_ns % 1000000000LL);
-    return t;
-}
 
 Aia__V1__PredictionStats *aia_model_stats_out(aia_arena *a, const aia_serve_stats *s)
 {
@@ -111,7 +103,7 @@ Aia__V1__PredictionStats *aia_model_stats_out(aia_arena *a, const aia_serve_stat
     out->errors_total = s->errors;
     out->latency_p50_ms = s->latency_p50_ms;
     out->latency_p99_ms = s->latency_p99_ms;
-    if (s->last_time_ns) out->last_prediction_time = aia_model_timestamp(a, s->last_time_ns);
+    if (s->last_time_ns) out->last_prediction_time = aia_pb_timestamp(a, s->last_time_ns);
     return out;
 }
 

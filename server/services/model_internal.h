@@ -56,9 +56,6 @@ void aia_model_assign(ProtobufCMessage *dst, const ProtobufCMessage *src);
 /* Validates a page_size (0..1000, negative named) for list requests. */
 aia_status aia_model_check_page_size(int32_t page_size, aia_error *err);
 
-/* Timestamp of a Unix time in ns, in the arena. */
-Google__Protobuf__Timestamp *aia_model_timestamp(aia_arena *a, int64_t unix_ns);
-
 /* PredictionStats of serving statistics, in the arena. */
 Aia__V1__PredictionStats *aia_model_stats_out(aia_arena *a, const aia_serve_stats *s);
 

@@ -17,10 +17,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "google/protobuf/duration.pb-c.h"
 #include "google/protobuf/struct.pb-c.h"
 #include "lib/base/timeutil.h"
 #include "server/services/model_internal.h"
+#include "server/services/pb_time.h"
 
 #define MAX_ROWS 100000
 
@@ -272,16 +272,6 @@ static Aia__V1__Prediction *prediction_of(aia_arena *a, const predict_target *t,
     return p;
 }
 
-static Google__Protobuf__Duration *duration_of(aia_arena *a, int64_t ns)
-{
-    Google__Protobuf__Duration *d = aia_arena_alloc(a, sizeof *d);
-    if (!d) return NULL;
-    google__protobuf__duration__init(d);
-    d->seconds = ns / 1000000000LL;
-    d->nanos = (int32_t)(ns % 1000000000LL);
-    return d;
-}
-
 /* Predicts every row; fills the response and the log rows. */
 static aia_status run_rows(aia_arena *a, const aia_model_engine *e, const predict_target *t,
                            const aia_preprocess_cell *cells, size_t rows, Aia__V1__PredictResponse *out,
@@ -325,7 +315,7 @@ static aia_status predict_resolved(aia_arena *a, const aia_model_engine *e, pred
     if (st != AIA_OK) return st;
     int64_t t0 = aia_time_mono_ns();
     if (run_rows(a, e, t, cells, rows, out, err) != AIA_OK) return err->code;
-    out->inference_duration = duration_of(a, aia_time_mono_ns() - t0);
+    out->inference_duration = aia_pb_duration(a, aia_time_mono_ns() - t0);
     return AIA_OK;
 }
 
@@ -341,7 +331,7 @@ aia_status aia_model_rpc_predict(aia_rpc *rpc, const ProtobufCMessage *req, Prot
     aia_status st = predict_resolved(a, e, &t, r, out, err);
     out->endpoint_id = (char *)r->endpoint_id; /* the request lives as long as the call */
     int64_t total = aia_time_mono_ns() - start;
-    out->total_duration = duration_of(a, total);
+    out->total_duration = aia_pb_duration(a, total);
     aia_serve_record_at(e->serve, t.h, r->endpoint_id[0] ? r->endpoint_id : NULL, t.deployment_id,
                         st == AIA_OK ? out->n_predictions : 0, total, st == AIA_OK);
     aia_served_release(t.h);

@@ -32,6 +32,7 @@
 #include "lib/base/pool.h"
 #include "lib/base/timeutil.h"
 #include "server/services/model_internal.h"
+#include "server/services/pb_time.h"
 
 #define MAX_JOB_WATCHERS 256
 
@@ -118,7 +119,7 @@ static Aia__V1__TrainingJobEvent *event_of(aia_arena *a, const aia_job_event *ev
     if (!out) return NULL;
     aia__v1__training_job_event__init(out);
     out->sequence = ev ? ev->sequence : 0;
-    out->event_time = aia_model_timestamp(a, ev ? ev->time_ns : aia_time_now_ns());
+    out->event_time = aia_pb_timestamp(a, ev ? ev->time_ns : aia_time_now_ns());
     out->job = aia_model_job_out(a, ev ? ev->job : job, &err);
     if (!out->event_time || !out->job) return NULL;
     if (ev && add_detail(a, ev, out, &err) != 0) return NULL;

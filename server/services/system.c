@@ -15,29 +15,10 @@
 #include "server/build_info.h"
 #include "server/health.h"
 #include "server/server.h"
+#include "server/services/pb_time.h"
 #include "server/services/services.h"
 #include "server/services/system_perf.h"
 #include "server/services/system_service.h"
-
-static Google__Protobuf__Timestamp *timestamp_at(aia_arena *a, int64_t unix_ns)
-{
-    Google__Protobuf__Timestamp *t = aia_arena_alloc(a, sizeof *t);
-    if (!t) return NULL;
-    google__protobuf__timestamp__init(t);
-    t->seconds = unix_ns / 1000000000LL;
-    t->nanos = (int32_t)(unix_ns % 1000000000LL);
-    return t;
-}
-
-static Google__Protobuf__Duration *duration_of(aia_arena *a, int64_t ns)
-{
-    Google__Protobuf__Duration *d = aia_arena_alloc(a, sizeof *d);
-    if (!d) return NULL;
-    google__protobuf__duration__init(d);
-    d->seconds = ns / 1000000000LL;
-    d->nanos = (int32_t)(ns % 1000000000LL);
-    return d;
-}
 
 static Aia__V1__BuildInfo *build_info(aia_arena *a)
 {
@@ -105,9 +86,9 @@ static aia_status get_health(aia_rpc *rpc, const ProtobufCMessage *request, Prot
     resp->status = aia_server_draining(s) ? AIA__V1__SERVING_STATUS__SERVING_STATUS_NOT_SERVING
                                           : AIA__V1__SERVING_STATUS__SERVING_STATUS_SERVING;
     resp->build = build_info(a);
-    resp->start_time = timestamp_at(a, started);
-    resp->server_time = timestamp_at(a, now);
-    resp->uptime = duration_of(a, now - started);
+    resp->start_time = aia_pb_timestamp(a, started);
+    resp->server_time = aia_pb_timestamp(a, now);
+    resp->uptime = aia_pb_duration(a, now - started);
     if (!resp->build || !resp->start_time || !resp->server_time || !resp->uptime ||
         list_services(a, s, resp) != AIA_OK)
         return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory building the health report");
@@ -180,9 +161,9 @@ aia_status aia_system_performance_sample(aia_server *s, aia_arena *a, Aia__V1__G
     aia_process_stats ps;
     aia_process_stats_read(&ps);
     out->rss_bytes = ps.rss_bytes;
-    out->cpu_time = duration_of(a, (int64_t)(ps.cpu_seconds * 1e9));
+    out->cpu_time = aia_pb_duration(a, (int64_t)(ps.cpu_seconds * 1e9));
     out->threads = ps.threads;
-    out->uptime = duration_of(a, aia_time_now_ns() - aia_server_start_time_ns(s));
+    out->uptime = aia_pb_duration(a, aia_time_now_ns() - aia_server_start_time_ns(s));
     if (!out->cpu_time || !out->uptime) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
     return AIA_OK;
 }
