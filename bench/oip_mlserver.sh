@@ -30,8 +30,9 @@
 # Knobs: BENCH_OIP_ROWS (100000), BENCH_OIP_DURATION (30s),
 # BENCH_OIP_WARMUP (3s), BENCH_OIP_CONCURRENCY (50), BENCH_SERVER_CPU (0),
 # BENCH_CLIENT_CPU (1), BENCH_OIP_MLSERVER_WORKERS (0: inference in
-# MLServer's own process, its fastest setting on one core; 1 is MLServer's
-# default of one worker process), BENCH_OIP_SCENARIOS (all: "aia-infer-1
+# MLServer's own process; MLServer's default, 1 worker process, fails to
+# start with mlserver 1.7.1 on Python 3.11 here: "There is no current event
+# loop in thread 'MainThread'" in every worker), BENCH_OIP_SCENARIOS (all: "aia-infer-1
 # aia-infer-1000 aia-predict-1000 aia-infer-1-log mlserver-infer-1
 # mlserver-infer-1000"; aia-infer-1-log runs with aia's default prediction
 # log, every row written, the others with --prediction-log-percent 0),

@@ -162,10 +162,21 @@ def load(results):
     return recs
 
 
+def capacity(r):
+    """Requests per second one core of the server could serve at its
+    measured CPU cost per request."""
+    return 1e6 / r["cpu_us_per_request"] if r.get("cpu_us_per_request") else None
+
+
+def pct(v):
+    return "—" if v is None else f"{100 * v:.0f} %"
+
+
 def row(r):
     errs = "" if not r["errors"] else " (errors: " + ", ".join(f"{k} {v}" for k, v in r["errors"].items()) + ")"
     return (f"| {fmt(r['rps'])}{errs} | {fmt(r['p50_ms'], '{:.2f}')} | {fmt(r['p99_ms'], '{:.2f}')} | "
-            f"{fmt(r['rss_mb'], '{:.0f}')} | {fmt(r['cpu_us_per_request'], '{:.1f}')} |")
+            f"{fmt(r['rss_mb'], '{:.0f}')} | {fmt(r['cpu_us_per_request'], '{:.1f}')} | "
+            f"{pct(r.get('cpu_share'))} | {pct(r.get('client_cpu_share'))} | {fmt(capacity(r))} |")
 
 
 def section(recs, meta):
@@ -189,16 +200,25 @@ def section(recs, meta):
     w.append("")
     w.append("### Single-row ModelInfer side by side")
     w.append("")
-    w.append("| server | req/s | p50 ms | p99 ms | server RSS MB | server CPU µs/request |")
-    w.append("|---|---:|---:|---:|---:|---:|")
-    for name, label in (("aia-infer-1", "aia-server"), ("mlserver-infer-1", "MLServer")):
+    w.append("| server | req/s | p50 ms | p99 ms | server RSS MB | server CPU µs/request | server core busy "
+             "| ghz core busy | req/s per server core at that cost |")
+    w.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, label in (("aia-infer-1", "aia-server"), ("mlserver-infer-1", "MLServer"),
+                        ("aia-infer-1-log", "aia-server, defaults: every row in the prediction log")):
         if name in recs:
             w.append(f"| {label} " + row(recs[name]))
     if a1 and m1:
         w.append(f"| **aia ÷ MLServer** | **{ratio(a1['rps'], m1['rps'])}** | "
                  f"{ratio(a1['p50_ms'], m1['p50_ms'], '{:.3f}×')} | {ratio(a1['p99_ms'], m1['p99_ms'], '{:.3f}×')} | "
                  f"{ratio(a1['rss_mb'], m1['rss_mb'], '{:.2f}×')} | "
-                 f"{ratio(a1['cpu_us_per_request'], m1['cpu_us_per_request'], '{:.3f}×')} |")
+                 f"{ratio(a1['cpu_us_per_request'], m1['cpu_us_per_request'], '{:.3f}×')} | | | "
+                 f"{ratio(capacity(a1), capacity(m1))} |")
+    w.append("")
+    w.append("The first two rows run with aia's prediction log off (`--prediction-log-percent 0`), since "
+             "MLServer keeps none; the last shows aia's defaults, which write every row's inputs and outputs "
+             "to the prediction log for the drift service. \"ghz core busy\" near 100 % means the client, "
+             "not the server, set the req/s; the last column is the server's own ceiling on one core "
+             "(10⁶ / its CPU µs per request).")
     w.append("")
     if a1 and m1:
         goals = [
@@ -232,14 +252,17 @@ def section(recs, meta):
     w.append("")
     w.append("### The models")
     w.append("")
-    w.append(f"- aia: job {meta.get('aia_job', {}).get('job_id', '?')}, "
-             f"{meta.get('aia_job', {}).get('train_rows', '?')} training rows, validation file for the rest; "
+    w.append(f"- aia: job {meta.get('aia_job', {}).get('job_id', '?')}, trained on "
+             f"{meta.get('aia_job', {}).get('train_rows', '?')} rows of train.csv (aia keeps the other 10 % as "
+             f"its test split), valid.csv as its validation file; "
              f"test ROC AUC {fmt(meta.get('aia_job', {}).get('roc_auc'), '{:.4f}')}, trained in "
              f"{fmt(meta.get('aia_job', {}).get('seconds'), '{:.1f}')} s on the pinned core.")
     w.append(f"- LightGBM: {meta.get('lgb', {}).get('trees', '?')} trees, validation ROC AUC "
              f"{fmt(meta.get('lgb', {}).get('valid_auc'), '{:.4f}')}; MLServer with parallel_workers = "
              f"{meta['workers']} ({'inference in the server process' if meta['workers'] == 0 else 'worker processes'}"
-             f"; its CPU and RSS include every process of its tree).")
+             f"; its CPU and RSS include every process of its tree). With MLServer's default of one worker "
+             f"process, 1.7.1's worker pool does not start here (each worker dies with \"There is no current "
+             f"event loop in thread 'MainThread'\" and the model is unloaded), so the pool is off.")
     w.append("- aia-server ran with `--log-level warn` (no access-log line per request; MLServer's gRPC server "
              "logs none either) and `--threads 1` (one core).")
     w.append("- Outputs differ as the runtimes define them: aia answers `probabilities` [1, 2] FP64 and "
@@ -254,7 +277,8 @@ def section(recs, meta):
     w.append("Per scenario (ports vary per run):")
     w.append("")
     w.append("```")
-    for name in ("aia-infer-1", "mlserver-infer-1", "aia-infer-1000", "mlserver-infer-1000", "aia-predict-1000"):
+    for name in ("aia-infer-1", "mlserver-infer-1", "aia-infer-1-log", "aia-infer-1000", "mlserver-infer-1000",
+                 "aia-predict-1000"):
         r = recs.get(name)
         if r:
             w.append(f"# {name}: server: {r['server_command']}")
