@@ -20,7 +20,6 @@
  * request, because the model handle is released before the runtime
  * serialises the response.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "inference/grpc_predict_v2.pb-c.h"
@@ -171,11 +170,22 @@ static Inference__ModelInferResponse__InferOutputTensor *make_output(infer_ctx *
     }
 }
 
+/* The version as text without printf (every call answers it). */
+static char *version_text(aia_arena *a, int v)
+{
+    char buf[16], *p = buf + sizeof buf;
+    unsigned u = v > 0 ? (unsigned)v : 0;
+    *--p = '\0';
+    do *--p = (char)('0' + u % 10);
+    while ((u /= 10) > 0);
+    return aia_arena_strdup(a, p);
+}
+
 static aia_status respond(infer_ctx *c, Inference__ModelInferResponse *resp, aia_error *err)
 {
     resp->outputs = aia_arena_alloc(c->a, c->n_kinds * sizeof *resp->outputs);
     if (c->batch.raw) resp->raw_output_contents = aia_arena_calloc(c->a, c->n_kinds, sizeof *resp->raw_output_contents);
-    resp->model_version = aia_arena_printf(c->a, "%d", aia_served_version(c->h));
+    resp->model_version = version_text(c->a, aia_served_version(c->h));
     if (!resp->outputs || (c->batch.raw && !resp->raw_output_contents) || !resp->model_version)
         return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory building the response");
     for (size_t i = 0; i < c->n_kinds; i++) {
