@@ -255,7 +255,8 @@ print(json.dumps({
 }, indent=1))
 EOF
 if [ "$render" = 1 ]; then
-    python3 "$REPORT" render --results "$RESULTS" --meta "$META" --benchmarks "$BENCH_ROOT/BENCHMARKS.md" >/dev/null \
+    python3 "$REPORT" render --results "$RESULTS" --meta "$META" --benchmarks "$BENCH_ROOT/BENCHMARKS.md" \
+        --notes "$BENCH_ROOT/bench/oip/notes.md" >/dev/null \
         || bench_die "report.py render failed"
     bench_log "BENCHMARKS.md: section \"ModelService: Open Inference Protocol (issue 5)\" written"
 fi

@@ -11,7 +11,7 @@
   report.py record --out F.json --name N --server aia|mlserver --call M
                    --ghz G.json --ticks T --rss-kb K --hwm-kb K --rows R ...
       One scenario: ghz's report plus the server-side figures.
-  report.py render --results DIR --meta META.json --benchmarks BENCHMARKS.md
+  report.py render --results DIR --meta META.json --benchmarks BENCHMARKS.md [--notes F.md]
       Writes the section "ModelService: Open Inference Protocol (issue 5)"
       into BENCHMARKS.md between its markers (appended the first time),
       leaving the rest of the file as it is.
@@ -268,6 +268,9 @@ def section(recs, meta):
     w.append("- Outputs differ as the runtimes define them: aia answers `probabilities` [1, 2] FP64 and "
              "`label` BYTES; MLServer's LightGBM runtime answers `predict` [1, 1] FP64.")
     w.append("")
+    if meta.get("notes"):
+        w.append(meta["notes"].rstrip("\n"))
+        w.append("")
     w.append("### How to rerun")
     w.append("")
     w.append("```")
@@ -291,6 +294,9 @@ def section(recs, meta):
 def cmd_render(a):
     with open(a.meta) as f:
         meta = json.load(f)
+    if a.notes and os.path.exists(a.notes):
+        with open(a.notes) as f:
+            meta["notes"] = f.read()
     text = section(load(a.results), meta)
     try:
         with open(a.benchmarks) as f:
@@ -331,6 +337,7 @@ def main():
     d.add_argument("--results", required=True)
     d.add_argument("--meta", required=True)
     d.add_argument("--benchmarks", required=True)
+    d.add_argument("--notes", help="hand-written reading of the figures (bench/oip/notes.md)")
     a = p.parse_args()
     {"tree-ticks": cmd_tree_ticks, "tree-mem": cmd_tree_mem, "record": cmd_record, "render": cmd_render}[a.cmd](a)
 
