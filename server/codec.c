@@ -35,9 +35,28 @@ static int valid_utf8(const unsigned char *s)
 
 static aia_status check_message(const ProtobufCMessage *msg, char *path, size_t plen, int depth, aia_error *err);
 
+/* Appends ".name" (or "name" at the top) and "[i]" for a repeated field to
+ * path[0..plen); returns the new length. */
+static size_t field_path(char *path, size_t plen, const ProtobufCFieldDescriptor *f, size_t i)
+{
+    size_t n = plen;
+    n += (size_t)snprintf(path + n, 512 - n, "%s%s", plen ? "." : "", f->name);
+    if (n >= 512) n = 511;
+    if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+        n += (size_t)snprintf(path + n, 512 - n, "[%zu]", i);
+        if (n >= 512) n = 511;
+    }
+    return n;
+}
+
+/* Only strings and messages can hold text; every other type is skipped
+ * before any formatting, because a tensor of 30,000 doubles would
+ * otherwise cost 60,000 snprintf calls. A string's path is formatted only
+ * when it is reported; a message's, to pass down. */
 static aia_status check_field(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f, char *path,
                               size_t plen, int depth, aia_error *err)
 {
+    if (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE) return AIA_OK;
     const char *base = (const char *)msg;
     if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
         uint32_t which = *(const uint32_t *)(base + f->quantifier_offset);
@@ -50,21 +69,18 @@ static aia_status check_field(const ProtobufCMessage *msg, const ProtobufCFieldD
         values = *(void *const *)(base + f->offset);
     }
     for (size_t i = 0; i < count; i++) {
-        size_t n = plen;
-        n += (size_t)snprintf(path + n, 512 - n, "%s%s", plen ? "." : "", f->name);
-        if (n >= 512) n = 511;
-        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-            n += (size_t)snprintf(path + n, 512 - n, "[%zu]", i);
-            if (n >= 512) n = 511;
-        }
         if (f->type == PROTOBUF_C_TYPE_STRING) {
             const char *s = ((const char *const *)values)[i];
-            if (s && !valid_utf8((const unsigned char *)s))
+            if (s && !valid_utf8((const unsigned char *)s)) {
+                field_path(path, plen, f, i);
                 return aia_error_set(err, AIA_INVALID_ARGUMENT, "field %s: string is not valid UTF-8", path);
-        } else if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
-            const ProtobufCMessage *sub = ((const ProtobufCMessage *const *)values)[i];
-            if (sub && check_message(sub, path, n, depth + 1, err) != AIA_OK) return err->code;
+            }
+            continue;
         }
+        const ProtobufCMessage *sub = ((const ProtobufCMessage *const *)values)[i];
+        if (!sub) continue;
+        size_t n = field_path(path, plen, f, i);
+        if (check_message(sub, path, n, depth + 1, err) != AIA_OK) return err->code;
         path[plen] = '\0';
     }
     return AIA_OK;
