@@ -155,7 +155,8 @@ if [ "$render" = 1 ]; then
         python3 "$BENCH_ROOT/bench/report.py" render --results "$BENCH_OUT/results" \
             --machine "$BENCH_OUT/machine.json" "${perf[@]}" --notes "$BENCH_ROOT/bench/analysis.md" \
             --gateway-notes "$BENCH_ROOT/bench/analysis-gateway.md" \
-            --ml-notes "$BENCH_ROOT/bench/analysis-ml.md" >"$BENCH_OUT/BENCHMARKS.md.new" \
+            --ml-notes "$BENCH_ROOT/bench/analysis-ml.md" --keep-sections "$BENCH_ROOT/BENCHMARKS.md" \
+            >"$BENCH_OUT/BENCHMARKS.md.new" \
             || bench_die "report.py render failed"
         mv "$BENCH_OUT/BENCHMARKS.md.new" "$BENCH_ROOT/BENCHMARKS.md"
         bench_log "wrote BENCHMARKS.md"

@@ -641,7 +641,24 @@ def cmd_render(a):
             if notes:
                 w(notes)
                 w("")
+    out.extend(kept_sections(a.keep_sections))
     sys.stdout.write("\n".join(out))
+
+
+def kept_sections(path):
+    """Blocks between "<!-- NAME: begin -->" and "<!-- NAME: end -->" in the
+    current BENCHMARKS.md, which other benchmark scripts (bench/oip_mlserver.sh)
+    write and own: render carries them through unchanged."""
+    if not path or not os.path.exists(path):
+        return []
+    with open(path) as f:
+        text = f.read()
+    blocks = re.findall(r"(<!-- ([^:>]+): begin -->.*?<!-- \2: end -->)", text, flags=re.S)
+    lines = []
+    for block, _ in blocks:
+        lines.extend(block.split("\n"))
+        lines.append("")
+    return lines
 
 
 # --------------------------------------------------------------------------
@@ -1113,6 +1130,8 @@ def main():
     d.add_argument("--gateway-notes", help="hand-written reading of the REST gateway figures")
     d.add_argument("--machine", help="machine.json written by `report.py machine` at run time")
     d.add_argument("--ml-notes", help="hand-written reading of the embedded ML figures")
+    d.add_argument("--keep-sections", help="the current BENCHMARKS.md: its <!-- NAME: begin/end --> blocks are "
+                   "carried through (sections other scripts own)")
     mr = sub.add_parser("ml-record")
     mr.add_argument("--in", dest="inp", required=True)
     mr.add_argument("--out", required=True)

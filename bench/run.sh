@@ -90,6 +90,7 @@ python3 "$BENCH_ROOT/bench/report.py" render --results "$BENCH_OUT/results" \
     --machine "$BENCH_OUT/machine.json" \
     ${perf_dir:+--perf-dir "$perf_dir"} --notes "$BENCH_ROOT/bench/analysis.md" \
     --gateway-notes "$BENCH_ROOT/bench/analysis-gateway.md" \
-    --ml-notes "$BENCH_ROOT/bench/analysis-ml.md" \
-    >"$BENCH_ROOT/BENCHMARKS.md"
+    --ml-notes "$BENCH_ROOT/bench/analysis-ml.md" --keep-sections "$BENCH_ROOT/BENCHMARKS.md" \
+    >"$BENCH_OUT/BENCHMARKS.md.new"
+mv "$BENCH_OUT/BENCHMARKS.md.new" "$BENCH_ROOT/BENCHMARKS.md"
 bench_log "wrote BENCHMARKS.md"
