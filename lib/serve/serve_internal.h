@@ -111,10 +111,11 @@ typedef struct serve_route {
 
 /* ---- prediction log ------------------------------------------------------------- */
 
+/* A sampled row waiting for the writer: the version that served it (a
+ * reference, released once written) and a copy of the row (serve_log.c). */
 typedef struct serve_log_entry {
-    char *model_id;
-    char *line; /* one JSON line, newline included */
-    size_t len;
+    aia_served *h;
+    struct serve_logged_row *row;
 } serve_log_entry;
 
 typedef struct serve_log_file {

@@ -1,9 +1,12 @@
 /* lib/serve/serve_log.c — the sampled prediction log.
  *
- * The request thread decides sampling and formats the JSON line (only for
- * sampled rows), then hands it to a bounded queue without waiting: when
- * the queue is full the row is dropped and counted, so a slow disk never
- * slows predictions. One writer thread appends lines to
+ * The request thread decides sampling and copies each sampled row (one
+ * allocation: cells, outputs, ids) with a reference to the version that
+ * served it, then hands it to a bounded queue without waiting: when the
+ * queue is full the row is dropped and counted, so a slow disk never slows
+ * predictions. Formatting the JSON (a %.17g per value, some 25 µs for 30
+ * features) happens on the writer thread, off the request path. That one
+ * writer thread appends lines to
  * <data_dir>/predictions/<model_id>/predictions-<seq>.jsonl, starts a new
  * file (seq + 1) when the next line would pass log_max_file_bytes, and
  * then removes the oldest files beyond log_max_files. A process starts a
@@ -29,7 +32,17 @@
 #define LOG_BATCH 64
 #define LOG_OPEN_FILES_MAX 32
 
-/* ---- formatting (request thread) -------------------------------------------------- */
+/* A row as the request thread copied it; the strings and arrays live in
+ * the same allocation, after the struct. */
+typedef struct serve_logged_row {
+    int64_t time_ns;
+    const char *deployment_id; /* NULL for direct calls */
+    char prediction_id[AIA_PREDICTION_ID_LEN + 1];
+    aia_preprocess_cell *cells;
+    double *outputs;
+} serve_logged_row;
+
+/* ---- formatting (writer thread) ------------------------------------------------------ */
 
 static void put_number(aia_strbuf *sb, double v)
 {
@@ -116,6 +129,12 @@ static int sampled(aia_serve *s)
     return (uint64_t)((double)(k + 1) * s->sample_rate) > (uint64_t)((double)k * s->sample_rate);
 }
 
+static void entry_free(serve_log_entry *e)
+{
+    free(e->row);
+    aia_served_release(e->h);
+}
+
 static void enqueue(aia_serve *s, serve_log_entry e)
 {
     int queued = 0;
@@ -129,9 +148,35 @@ static void enqueue(aia_serve *s, serve_log_entry e)
     pthread_mutex_unlock(&s->log.mu);
     if (!queued) {
         atomic_fetch_add(&s->log.dropped, 1);
-        free(e.line);
-        free(e.model_id);
+        entry_free(&e);
     }
+}
+
+/* One allocation holding the row: cells (texts copied), outputs, ids. */
+static serve_logged_row *copy_row(const aia_served *h, const char *deployment_id, const aia_served_row *row,
+                                  int64_t now)
+{
+    size_t n_out = (size_t)aia_model_n_outputs(h->model), text = deployment_id ? strlen(deployment_id) + 1 : 0;
+    for (size_t i = 0; i < h->n_inputs; i++) text += row->cells[i].text ? strlen(row->cells[i].text) + 1 : 0;
+    size_t head = sizeof(serve_logged_row), cells = h->n_inputs * sizeof(aia_preprocess_cell),
+           outs = n_out * sizeof(double);
+    serve_logged_row *r = malloc(head + cells + outs + text);
+    if (!r) return NULL;
+    r->time_ns = now;
+    r->cells = (aia_preprocess_cell *)((char *)r + head);
+    r->outputs = (double *)((char *)r->cells + cells);
+    char *strings = (char *)r->outputs + outs;
+    snprintf(r->prediction_id, sizeof r->prediction_id, "%s", row->prediction_id ? row->prediction_id : "");
+    memcpy(r->outputs, row->outputs, outs);
+    for (size_t i = 0; i < h->n_inputs; i++) {
+        r->cells[i] = row->cells[i];
+        if (!row->cells[i].text) continue;
+        size_t n = strlen(row->cells[i].text) + 1;
+        r->cells[i].text = memcpy(strings, row->cells[i].text, n);
+        strings += n;
+    }
+    r->deployment_id = deployment_id ? memcpy(strings, deployment_id, strlen(deployment_id) + 1) : NULL;
+    return r;
 }
 
 void aia_serve_log(aia_serve *s, const aia_served *h, const char *deployment_id, const aia_served_row *rows,
@@ -141,13 +186,12 @@ void aia_serve_log(aia_serve *s, const aia_served *h, const char *deployment_id,
     int64_t now = aia_time_now_ns();
     for (size_t i = 0; i < n; i++) {
         if (!sampled(s)) continue;
-        serve_log_entry e = {serve_strdup(h->model_id), NULL, 0};
-        if (e.model_id) e.line = format_line(h, deployment_id, &rows[i], now, &e.len);
-        if (!e.line) {
-            free(e.model_id);
+        serve_log_entry e = {(aia_served *)h, copy_row(h, deployment_id, &rows[i], now)};
+        if (!e.row) {
             atomic_fetch_add(&s->log.dropped, 1);
             continue;
         }
+        atomic_fetch_add(&e.h->refs, 1); /* the entry's reference; the writer releases it */
         enqueue(s, e);
     }
 }
@@ -292,25 +336,29 @@ static int write_all(int fd, const char *p, size_t len)
 
 static void write_entry(aia_serve *s, serve_log_entry *e)
 {
-    serve_log_file *f = file_for(s, e->model_id);
-    if (f && f->fd >= 0 && f->size > 0 && f->size + (int64_t)e->len > s->max_file_bytes) {
+    const serve_logged_row *r = e->row;
+    aia_served_row row = {.prediction_id = r->prediction_id, .cells = r->cells, .outputs = r->outputs};
+    size_t len = 0;
+    char *line = format_line(e->h, r->deployment_id, &row, r->time_ns, &len);
+    serve_log_file *f = line ? file_for(s, e->h->model_id) : NULL;
+    if (f && f->fd >= 0 && f->size > 0 && f->size + (int64_t)len > s->max_file_bytes) {
         close(f->fd);
         f->seq++;
         open_seq(s, f);
     }
-    if (f && f->fd >= 0 && write_all(f->fd, e->line, e->len) == 0) {
-        f->size += (int64_t)e->len;
+    if (f && f->fd >= 0 && write_all(f->fd, line, len) == 0) {
+        f->size += (int64_t)len;
         atomic_fetch_add(&s->log.written, 1);
     } else {
-        atomic_fetch_add(&s->log.dropped, 1); /* disk full, permissions: counted, not retried */
+        atomic_fetch_add(&s->log.dropped, 1); /* out of memory, disk full, permissions: counted, not retried */
         if (f && f->fd >= 0) {
             close(f->fd);
             f->seq++;
             open_seq(s, f); /* a partial line ends that file; the next starts clean */
         }
     }
-    free(e->line);
-    free(e->model_id);
+    free(line);
+    entry_free(e);
 }
 
 static void *writer_main(void *arg)
