@@ -14,6 +14,7 @@
  * the model was fitted to (lib/ml/preprocess.h). Anything else is
  * INVALID_ARGUMENT naming the row and the feature. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -100,7 +101,7 @@ static const char *kind_name(const Google__Protobuf__Value *v)
 }
 
 static aia_status cell_of(aia_arena *a, aia_column_type type, const Google__Protobuf__Value *v,
-                          aia_preprocess_cell *cell, const char *where, aia_error *err)
+                          aia_preprocess_cell *cell, aia_error *err)
 {
     *cell = (aia_preprocess_cell){.text = NULL, .number = NAN};
     int kind = v ? (int)v->kind_case : GOOGLE__PROTOBUF__VALUE__KIND_NULL_VALUE;
@@ -132,8 +133,22 @@ static aia_status cell_of(aia_arena *a, aia_column_type type, const Google__Prot
         [AIA_COLUMN_CATEGORICAL] = "a string, a number or null",
         [AIA_COLUMN_BOOLEAN] = "true, false, 0, 1 or null",
     };
-    return aia_error_set(err, AIA_INVALID_ARGUMENT, "%s: expected %s, got %s", where, expected[type],
-                         kind_name(v));
+    return aia_error_set(err, AIA_INVALID_ARGUMENT, "expected %s, got %s", expected[type], kind_name(v));
+}
+
+/* Puts "<where>: " before err's message. The place is formatted only here,
+ * on failure: a 1,000-row batch of 30 features would otherwise format
+ * 30,000 of them. */
+static aia_status at(aia_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static aia_status at(aia_error *err, const char *fmt, ...)
+{
+    char where[200], inner[AIA_ERROR_MESSAGE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(where, sizeof where, fmt, ap);
+    va_end(ap);
+    snprintf(inner, sizeof inner, "%s", err->message);
+    return aia_error_set(err, err->code, "%s: %s", where, inner);
 }
 
 static void unknown_feature(const aia_served *h, const char *where, const char *name, aia_error *err)
@@ -156,15 +171,14 @@ static aia_status row_cells(aia_arena *a, const predict_target *t, const Google_
     for (size_t f = 0; row && f < row->n_fields; f++) {
         const char *name = row->fields[f]->key;
         long j = aia_served_feature_index(t->h, name);
-        char where[160];
-        snprintf(where, sizeof where, "instances[%zu].%s", i, name);
         if (j < 0) {
+            char where[200];
+            snprintf(where, sizeof where, "instances[%zu].%s", i, name);
             unknown_feature(t->h, where, name, err);
             return err->code;
         }
-        if (cell_of(a, aia_preprocess_input_type(p, (size_t)j), row->fields[f]->value, &cells[j], where, err) !=
-            AIA_OK)
-            return err->code;
+        if (cell_of(a, aia_preprocess_input_type(p, (size_t)j), row->fields[f]->value, &cells[j], err) != AIA_OK)
+            return at(err, "instances[%zu].%s", i, name);
     }
     return AIA_OK;
 }
@@ -221,8 +235,8 @@ static aia_status batch_column(aia_arena *a, const predict_target *t, const Aia_
             v.kind_case = GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE;
             v.string_value = c->strings[i];
         }
-        snprintf(where, sizeof where, "batch.columns[%zu] (%s) row %zu", k, c->name, i);
-        if (cell_of(a, type, &v, &cells[i * t->n_inputs + (size_t)j], where, err) != AIA_OK) return err->code;
+        if (cell_of(a, type, &v, &cells[i * t->n_inputs + (size_t)j], err) != AIA_OK)
+            return at(err, "batch.columns[%zu] (%s) row %zu", k, c->name, i);
     }
     return AIA_OK;
 }
