@@ -112,6 +112,62 @@ aia_status aia_codec_check_utf8(const ProtobufCMessage *msg, aia_error *err)
     return check_message(msg, &top, 0, err);
 }
 
+/* ---- nesting depth, on the wire ------------------------------------------ */
+
+static int wire_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; shift < 64 && *p < end; shift += 7) {
+        uint8_t b = *(*p)++;
+        *v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) return 1;
+    }
+    return 0;
+}
+
+/* How deep the encoded message nests, measured before protobuf-c decodes
+ * it: protobuf_c_message_unpack() recurses once per level with no limit,
+ * and google.protobuf.Struct (Predict's instances) nests without end at a
+ * few bytes a level, so some 100,000 levels, far under the size limit,
+ * would overflow the thread's stack. The scan stops past MAX_DEPTH; bytes
+ * it cannot follow end it quietly, since protobuf-c refuses them anyway. */
+static int wire_depth(const ProtobufCMessageDescriptor *d, const uint8_t *p, const uint8_t *end, int depth)
+{
+    int deepest = depth;
+    while (p < end && deepest <= MAX_DEPTH) {
+        uint64_t key, n;
+        if (!wire_varint(&p, end, &key)) break;
+        switch (key & 7) {
+        case 0:
+            if (!wire_varint(&p, end, &n)) return deepest;
+            break;
+        case 1:
+            if (end - p < 8) return deepest;
+            p += 8;
+            break;
+        case 5:
+            if (end - p < 4) return deepest;
+            p += 4;
+            break;
+        case 2: {
+            if (!wire_varint(&p, end, &n) || n > (uint64_t)(end - p)) return deepest;
+            uint64_t number = key >> 3;
+            const ProtobufCFieldDescriptor *f =
+                number <= UINT32_MAX ? protobuf_c_message_descriptor_get_field(d, (unsigned)number) : NULL;
+            if (f && f->type == PROTOBUF_C_TYPE_MESSAGE) {
+                int got = wire_depth(f->descriptor, p, p + n, depth + 1);
+                if (got > deepest) deepest = got;
+            }
+            p += n;
+            break;
+        }
+        default:
+            return deepest; /* groups or garbage: protobuf-c's to refuse */
+        }
+    }
+    return deepest;
+}
+
 aia_status aia_codec_unpack(grpc_byte_buffer *bb, const ProtobufCMessageDescriptor *desc,
                             ProtobufCAllocator *alloc, const ProtobufCMessage **out, aia_error *err)
 {
@@ -136,7 +192,13 @@ aia_status aia_codec_unpack(grpc_byte_buffer *bb, const ProtobufCMessageDescript
         grpc_byte_buffer_reader_destroy(&reader);
     }
     size_t len = GRPC_SLICE_LENGTH(all);
-    ProtobufCMessage *msg = protobuf_c_message_unpack(desc, alloc, len, GRPC_SLICE_START_PTR(all));
+    const uint8_t *bytes = GRPC_SLICE_START_PTR(all);
+    if (wire_depth(desc, bytes, bytes + len, 0) > MAX_DEPTH) {
+        grpc_slice_unref(all);
+        return aia_error_set(err, AIA_INVALID_ARGUMENT, "cannot decode the request as %s: messages nested deeper than %d",
+                             desc->name, MAX_DEPTH);
+    }
+    ProtobufCMessage *msg = protobuf_c_message_unpack(desc, alloc, len, bytes);
     grpc_slice_unref(all);
     if (!msg)
         return aia_error_set(err, AIA_INVALID_ARGUMENT,

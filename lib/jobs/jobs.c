@@ -92,10 +92,15 @@ static size_t running_snapshot(aia_jobs *j, lease_ref **out) {
     return n;
 }
 
-static void mark_stop(aia_jobs *j, const char *job_id, int reason) {
+/* Asks the runs of job_id to stop; with `worker`, only that worker's run (a
+ * lost lease is one run's, and another worker of this process may hold the
+ * job again by now). */
+#define JOBS_MAX_LEASE_MS (7LL * 24 * 3600 * 1000)
+
+static void mark_stop(aia_jobs *j, const char *job_id, const char *worker, int reason) {
     pthread_mutex_lock(&j->mu);
     for (jobs_running *r = j->running; r != NULL; r = r->next) {
-        if (strcmp(r->job_id, job_id) != 0) continue;
+        if (strcmp(r->job_id, job_id) != 0 || (worker && strcmp(r->worker, worker) != 0)) continue;
         int none = JOBS_STOP_NONE;
         atomic_compare_exchange_strong(&r->stop, &none, reason);
     }
@@ -108,7 +113,7 @@ static void renew_all(aia_jobs *j, lease_ref *refs, size_t n) {
         aia_status st = aia_store_job_renew(j->store, refs[i].job_id, refs[i].worker, j->lease_ms, &err);
         if (st == AIA_FAILED_PRECONDITION || st == AIA_NOT_FOUND) {
             /* Cancelled, or taken over after our lease expired: stop. */
-            mark_stop(j, refs[i].job_id, JOBS_STOP_LOST);
+            mark_stop(j, refs[i].job_id, refs[i].worker, JOBS_STOP_LOST);
         } else if (st != AIA_OK) {
             aia_log_event(AIA_LOG_WARN, "job_lease_renew_failed",
                           (aia_log_field[]){AIA_LOG_STR("job_id", refs[i].job_id), AIA_LOG_STR("error", err.message)},
@@ -172,10 +177,11 @@ static aia_status check_options(const aia_jobs_options *opt, aia_error *err) {
     if (opt->max_attempts < 0)
         return aia_error_set(err, AIA_INVALID_ARGUMENT, "jobs options: max_attempts must be >= 0, not %d",
                              opt->max_attempts);
-    if (opt->lease_ms < 0 || (opt->lease_ms > 0 && opt->lease_ms < 100))
+    if (opt->lease_ms < 0 || (opt->lease_ms > 0 && opt->lease_ms < 100) || opt->lease_ms > JOBS_MAX_LEASE_MS)
         return aia_error_set(err, AIA_INVALID_ARGUMENT,
-                             "jobs options: lease_ms must be 0 (default) or >= 100, not %lld",
-                             (long long)opt->lease_ms);
+                             "jobs options: lease_ms must be 0 (default) or within [100, %lld] (the store's "
+                             "limit, one week), not %lld",
+                             (long long)JOBS_MAX_LEASE_MS, (long long)opt->lease_ms);
     return AIA_OK;
 }
 
@@ -327,7 +333,7 @@ aia_status aia_jobs_cancel(aia_jobs *j, const char *job_id, aia_job_record **out
     pthread_mutex_unlock(&h->mu);
     /* After the store says CANCELLED: a worker that looks at its flag and
      * sees nothing yet will find the job terminal at its next write. */
-    if (st == AIA_OK) mark_stop(j, job_id, JOBS_STOP_CANCEL);
+    if (st == AIA_OK) mark_stop(j, job_id, NULL, JOBS_STOP_CANCEL);
     jobs_hub_release(j, h);
     if (before != NULL) aia_store_record_free(before);
     if (st == AIA_OK) {

@@ -127,9 +127,12 @@ void jobs_emit_trial(jobs_hub *h, const aia_job_record *job, const aia_trial_rec
 
 /* The snapshot: the running worker's record when there is one (it is
  * fresher than the store, whose progress writes are throttled), else the
- * stored job. Called with h->mu held. */
+ * stored job. Once the hub has emitted a terminal state (a cancel, while
+ * the worker is still winding down), the stored job is the truth: the live
+ * record would still say RUNNING, and no event would ever follow to end the
+ * watcher's stream. Called with h->mu held. */
 static aia_status snapshot_locked(aia_jobs *j, jobs_hub *h, aia_job_record **out, aia_error *err) {
-    if (h->live == NULL) return aia_store_job_get(j->store, h->job_id, out, err);
+    if (h->live == NULL || h->finished) return aia_store_job_get(j->store, h->job_id, out, err);
     if ((*out = jobs_record_dup(h->live)) == NULL)
         return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "watching job %s: out of memory", h->job_id);
     return AIA_OK;

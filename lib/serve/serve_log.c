@@ -322,16 +322,25 @@ static serve_log_file *file_for(aia_serve *s, const char *model_id)
     return f;
 }
 
-static int write_all(int fd, const char *p, size_t len)
+/* Writes all of p; returns the bytes that reached the file (len on success). */
+static size_t write_all(int fd, const char *p, size_t len)
 {
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = write(fd, p + done, len - done);
         if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        p += w;
-        len -= (size_t)w;
+        if (w <= 0) break;
+        done += (size_t)w;
     }
-    return 0;
+    return done;
+}
+
+/* Moves a model's log to its next file. */
+static void rotate(aia_serve *s, serve_log_file *f)
+{
+    if (f->fd >= 0) close(f->fd);
+    f->seq++;
+    open_seq(s, f);
 }
 
 static void write_entry(aia_serve *s, serve_log_entry *e)
@@ -341,21 +350,20 @@ static void write_entry(aia_serve *s, serve_log_entry *e)
     size_t len = 0;
     char *line = format_line(e->h, r->deployment_id, &row, r->time_ns, &len);
     serve_log_file *f = line ? file_for(s, e->h->model_id) : NULL;
-    if (f && f->fd >= 0 && f->size > 0 && f->size + (int64_t)len > s->max_file_bytes) {
-        close(f->fd);
-        f->seq++;
-        open_seq(s, f);
-    }
-    if (f && f->fd >= 0 && write_all(f->fd, line, len) == 0) {
+    /* A file that could not be opened (descriptors, permissions) is retried
+     * at the next row rather than abandoned for the life of the process. */
+    if (f && f->fd < 0) open_seq(s, f);
+    if (f && f->fd >= 0 && f->size > 0 && f->size + (int64_t)len > s->max_file_bytes) rotate(s, f);
+    size_t wrote = f && f->fd >= 0 ? write_all(f->fd, line, len) : 0;
+    if (wrote == len && f) {
         f->size += (int64_t)len;
         atomic_fetch_add(&s->log.written, 1);
     } else {
         atomic_fetch_add(&s->log.dropped, 1); /* out of memory, disk full, permissions: counted, not retried */
-        if (f && f->fd >= 0) {
-            close(f->fd);
-            f->seq++;
-            open_seq(s, f); /* a partial line ends that file; the next starts clean */
-        }
+        /* Part of a line ends that file, so the next starts clean. Nothing
+         * written (a full disk) rotates nothing: rotating would create empty
+         * files and prune the history the log is there to keep. */
+        if (f && wrote > 0) rotate(s, f);
     }
     free(line);
     entry_free(e);

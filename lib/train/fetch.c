@@ -188,9 +188,14 @@ static aia_status http_get(const char *field, const char *uri, FILE *f, const ai
     long code = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
     curl_easy_cleanup(c);
-    if (rc == CURLE_OK && code >= 400)
-        return aia_error_set(err, code == 404 ? AIA_NOT_FOUND : AIA_UNAVAILABLE, "%s: fetching %s: HTTP %ld", field,
-                             uri, code);
+    /* Only a 2xx is data: a final 3xx (no Location, 304) would hand an
+     * HTML page or nothing to the CSV reader. */
+    if ((rc == CURLE_OK || d.over_cap) && code != 0 && (code < 200 || code > 299)) { /* a big error page too */
+        aia_status st = code == 404                  ? AIA_NOT_FOUND
+                        : code == 401 || code == 403 ? AIA_PERMISSION_DENIED
+                                                     : AIA_UNAVAILABLE;
+        return aia_error_set(err, st, "%s: fetching %s: HTTP %ld", field, uri, code);
+    }
     if (rc != CURLE_OK) return curl_status(field, uri, rc, &d, timeout_ms, err);
     return AIA_OK;
 }

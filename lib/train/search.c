@@ -160,13 +160,17 @@ static void account(train_run *r, const aia_trial_record *rec, char **texts)
     if (rec->state == AIA_STORE__V1__TRIAL_STATE__TRIAL_COMPLETE) r->completed++;
     else if (rec->state == AIA_STORE__V1__TRIAL_STATE__TRIAL_PRUNED) r->pruned++;
     else r->failed++;
+    /* Ties go to the lower trial number, as aia_hpo_study_best() breaks
+     * them: with parallel trials the finishing order varies, and the trial
+     * reported best must be the one whose parameters are published. */
+    int tie_won = rec->value == r->best_value && rec->number < r->best_trial;
     if (rec->state == AIA_STORE__V1__TRIAL_STATE__TRIAL_COMPLETE &&
-        (r->best_trial < 0 || better(r, rec->value, r->best_value))) {
+        (r->best_trial < 0 || better(r, rec->value, r->best_value) || tie_won)) {
         r->best_trial = rec->number;
         r->best_value = rec->value;
         for (size_t i = 0; i < aia_hpo_space_size(r->space); i++) {
             free(r->best_text[i]);
-            r->best_text[i] = strdup(texts[i]);
+            r->best_text[i] = texts[i] ? strdup(texts[i]) : NULL; /* NULL: out of memory, reported as absent */
         }
     }
     r->units_done += 1;

@@ -55,7 +55,7 @@ aia_status aia_oip_acquire(aia_serve *s, const char *name, const char *version, 
                              "%s '%s' must be a bare model_id: give the version or alias in the version field", what,
                              name);
     if (!version || !*version) return aia_serve_acquire_version(s, name, 0, out, err);
-    if (version[0] >= '0' && version[0] <= '9') {
+    if (strspn(version, "0123456789") == strlen(version)) { /* all digits; "2024-q1" is an alias */
         char *end = NULL;
         long v = strtol(version, &end, 10);
         if (*end != '\0' || v < 1 || v > INT_MAX)

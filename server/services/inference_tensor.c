@@ -49,6 +49,7 @@ static const char *const k_matrix_names[] = {AIA_OIP_MATRIX_INPUT, "input__0", "
 
 /* Beyond this a dimension is not a real request (and products could overflow). */
 #define MAX_DIM ((int64_t)1 << 31)
+#define AIA_OIP_MAX_ROWS 100000
 
 typedef struct tensor {
     const char *name;
@@ -177,6 +178,13 @@ static aia_status open_typed(const Inference__ModelInferRequest__InferInputTenso
  * filling the buffer exactly. */
 static aia_status open_raw_bytes(const ProtobufCBinaryData *raw, tensor *t, aia_arena *a, aia_error *err)
 {
+    /* Each element takes at least its 4-byte length: refuse a shape the
+     * buffer cannot hold before allocating for it. */
+    if (t->n > raw->len / 4)
+        return aia_error_set(err, AIA_INVALID_ARGUMENT,
+                             "raw_input_contents[%zu] (input '%s', BYTES) has %zu bytes, too few for %zu elements "
+                             "(each a 4-byte little-endian length and its bytes)",
+                             t->k, t->name, (size_t)raw->len, t->n);
     ProtobufCBinaryData *el = aia_arena_alloc(a, t->n * sizeof *el);
     if (!el) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory reading input '%s'", t->name);
     size_t pos = 0;
@@ -254,6 +262,11 @@ static aia_status open_shape(const Inference__ModelInferRequest__InferInputTenso
     t->n = t->rows * t->cols;
     if (t->rows == 0) return aia_error_set(err, AIA_INVALID_ARGUMENT, "input '%s' has no rows (shape %s)", in->name,
                                            shape_str(in, sb, sizeof sb));
+    /* ModelInfer runs on a completion-queue thread (it is the latency
+     * path): cap a call's work as Predict caps its rows. */
+    if (t->rows > AIA_OIP_MAX_ROWS)
+        return aia_error_set(err, AIA_INVALID_ARGUMENT, "input '%s' has %zu rows, more than the %d a call takes",
+                             in->name, t->rows, AIA_OIP_MAX_ROWS);
     return AIA_OK;
 }
 
@@ -309,6 +322,10 @@ static aia_status fill_column(const tensor *t, size_t offset, size_t stride, siz
                                  t->name, schema->name(schema->ctx, j), t->dt->name);
         for (size_t r = 0; r < b->rows; r++) {
             const ProtobufCBinaryData *el = &t->bytes[r * stride + offset];
+            if (el->len == 0) { /* empty: a missing category (protobuf-c leaves data NULL) */
+                b->cells[r * n + j] = (aia_preprocess_cell){.text = NULL, .number = NAN};
+                continue;
+            }
             if (memchr(el->data, '\0', el->len))
                 return aia_error_set(err, AIA_INVALID_ARGUMENT, "input '%s' element %zu (feature '%s') has a NUL byte",
                                      t->name, r * stride + offset, schema->name(schema->ctx, j));

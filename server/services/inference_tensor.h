@@ -13,8 +13,9 @@
  *
  * Datatypes: FP32, FP64, INT32, INT64, BOOL and BYTES. Numbers go to
  * numeric and boolean features (NaN is a missing value, as in training);
- * a categorical feature takes BYTES (its category string). A BYTES element
- * for a numeric feature is parsed as a number ("" is missing). Elements
+ * a categorical feature takes BYTES (its category string; an empty one is
+ * missing, as an empty CSV cell is). A BYTES element for a numeric feature
+ * is parsed as a number ("" is missing). Elements
  * come from the typed field of the datatype (contents.fp64_contents, ...)
  * or, when the request has raw_input_contents, from those bytes:
  * row-major, little-endian, a BYTES element as a 4-byte little-endian

@@ -138,6 +138,7 @@ aia_status aia_model_rpc_list_endpoints(aia_rpc *rpc, const ProtobufCMessage *re
     aia_arena *a = aia_rpc_arena(rpc);
     aia_status st = AIA_OK;
     out->endpoints = aia_arena_calloc(a, n ? n : 1, sizeof *out->endpoints);
+    if (!out->endpoints) st = aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory listing endpoints");
     for (size_t i = 0; i < n && st == AIA_OK; i++) st = aia_model_endpoint_with_stats(a, eps[i], &out->endpoints[i], err);
     out->n_endpoints = st == AIA_OK ? n : 0;
     out->next_page_token = next ? aia_arena_strdup(a, next) : "";

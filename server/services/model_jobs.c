@@ -109,6 +109,7 @@ aia_status aia_model_rpc_list_jobs(aia_rpc *rpc, const ProtobufCMessage *req, Pr
     aia_arena *a = aia_rpc_arena(rpc);
     aia_status st = AIA_OK;
     out->jobs = aia_arena_calloc(a, n ? n : 1, sizeof *out->jobs);
+    if (!out->jobs) st = aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory listing jobs");
     for (size_t i = 0; i < n && st == AIA_OK; i++) {
         out->jobs[i] = aia_model_job_out(a, jobs[i], err);
         st = out->jobs[i] ? AIA_OK : err->code;

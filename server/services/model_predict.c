@@ -304,7 +304,10 @@ static aia_status run_rows(aia_arena *a, const aia_model_engine *e, const predic
     for (size_t i = 0; i < rows; i++) {
         const aia_preprocess_cell *row = cells + i * t->n_inputs;
         if (aia_model_predict_row(t->model, row, scratch, values + i * k, err) != AIA_OK)
-            return aia_error_set(err, err->code, "row %zu: %s", i, err->message);
+        {
+            aia_error_prefix(err, "row %zu", i);
+            return err->code;
+        }
         out->predictions[i] = prediction_of(a, t, values + i * k, ids[i]);
         if (!out->predictions[i]) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
         log_rows[i] = (aia_served_row){.prediction_id = ids[i], .cells = row, .outputs = values + i * k};

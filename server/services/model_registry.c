@@ -50,6 +50,7 @@ aia_status aia_model_rpc_list(aia_rpc *rpc, const ProtobufCMessage *req, Protobu
     aia_arena *a = aia_rpc_arena(rpc);
     aia_status st = AIA_OK;
     out->models = aia_arena_calloc(a, n ? n : 1, sizeof *out->models);
+    if (!out->models) st = aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory listing models");
     for (size_t i = 0; i < n && st == AIA_OK; i++) {
         out->models[i] = aia_model_registered_out(a, models[i], err);
         st = out->models[i] ? AIA_OK : err->code;
@@ -109,6 +110,7 @@ static aia_status add_jobs(aia_arena *a, const aia_model_engine *e, const char *
     free(next);
     aia_status st = AIA_OK;
     out->active_jobs = aia_arena_calloc(a, n ? n : 1, sizeof *out->active_jobs);
+    if (!out->active_jobs) st = aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory listing active jobs");
     for (size_t i = 0; i < n && st == AIA_OK; i++) {
         out->active_jobs[i] = aia_model_job_out(a, jobs[i], err);
         st = out->active_jobs[i] ? AIA_OK : err->code;
@@ -144,6 +146,7 @@ static aia_status add_deployments(aia_arena *a, const aia_model_engine *e, const
     for (size_t i = 0; i < n; i++) total += count_deployments_of(eps[i], model_id);
     out->deployments = aia_arena_calloc(a, total ? total : 1, sizeof *out->deployments);
     aia_status st = AIA_OK;
+    if (!out->deployments) st = aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory listing deployments");
     for (size_t i = 0; i < n && st == AIA_OK; i++) {
         Aia__V1__Endpoint *ep = NULL;
         st = aia_model_endpoint_with_stats(a, eps[i], &ep, err);

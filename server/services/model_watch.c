@@ -26,9 +26,11 @@
  * lock is held while calling aia_rpc_on_stop() or aia_jobs_unwatch().
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/base/log.h"
 #include "lib/base/pool.h"
 #include "lib/base/timeutil.h"
 #include "server/services/model_internal.h"
@@ -58,7 +60,7 @@ typedef struct watch_slot {
 static struct {
     pthread_mutex_t mu;
     watch_slot slots[MAX_JOB_WATCHERS];
-    aia_pool *reaper;
+    _Atomic(aia_pool *) reaper; /* set by init, cleared by shutdown, read by any thread */
 } g_table = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 static int is_terminal(int state)
@@ -128,10 +130,13 @@ static Aia__V1__TrainingJobEvent *event_of(aia_arena *a, const aia_job_event *ev
 
 /* ---- sending and finishing (slot.mu held) --------------------------------- */
 
-static void send_locked(watch_slot *s, const Aia__V1__TrainingJobEvent *ev)
+/* AIA_OK when the event was queued; an event that could not be built or
+ * queued (a reader too slow, out of memory) is lost. */
+static aia_status send_locked(watch_slot *s, const Aia__V1__TrainingJobEvent *ev)
 {
-    if (ev) aia_rpc_send(s->rpc, &ev->base, AIA_SEND_NOWAIT);
+    aia_status st = ev ? aia_rpc_send(s->rpc, &ev->base, AIA_SEND_NOWAIT) : AIA_RESOURCE_EXHAUSTED;
     aia_arena_reset(&s->arena);
+    return st;
 }
 
 static void finish_locked(watch_slot *s, aia_status code, const char *message)
@@ -218,11 +223,19 @@ static void reap(void *arg)
 }
 
 /* The slot's stream has finished and it is subscribed: hand it to the
- * reaper (or reap here if the reaper is gone, which only happens at
- * shutdown, when no event can arrive any more). */
-static void schedule_reap(watch_slot *s)
+ * reaper. Reaping here instead (the reaper gone at shutdown, or out of
+ * memory) is allowed everywhere but inside lib/jobs' event callback, where
+ * unsubscribing would deadlock; there the slot is left claimed, and said
+ * so, rather than risk it. */
+static void schedule_reap(watch_slot *s, int inline_ok)
 {
-    if (!g_table.reaper || aia_pool_submit(g_table.reaper, reap, s) != AIA_OK) reap(s);
+    aia_pool *p = atomic_load(&g_table.reaper);
+    if (p && aia_pool_submit(p, reap, s) == AIA_OK) return;
+    if (inline_ok) {
+        reap(s);
+        return;
+    }
+    aia_logf(AIA_LOG_WARN, "job_watch", "could not hand a finished watch to its reaper; its slot stays taken");
 }
 
 /* ---- callbacks ------------------------------------------------------------ */
@@ -240,11 +253,13 @@ static void on_event(void *arg, const aia_job_event *ev)
         }
         goto out;
     }
-    send_locked(s, event_of(&s->arena, ev, NULL));
+    aia_status sent = send_locked(s, event_of(&s->arena, ev, NULL));
     if (ev->kind == AIA_JOB_EVENT_STATE && is_terminal(ev->job->state)) {
-        finish_locked(s, AIA_OK, NULL);
+        /* A reader too slow for the last event still learns the outcome,
+         * from the status message. */
+        finish_locked(s, AIA_OK, sent == AIA_OK ? NULL : "the job ended; its last events were dropped (a slow reader)");
         pthread_mutex_unlock(&s->mu);
-        schedule_reap(s);
+        schedule_reap(s, 0);
         return;
     }
 out:
@@ -265,7 +280,7 @@ static void on_stop(aia_rpc *rpc, void *arg, aia_stop_reason reason)
         finish_locked(s, AIA_CANCELLED, "the watch was cancelled");
     int subscribed = s->ready; /* else the handler reaps once aia_jobs_watch returned */
     pthread_mutex_unlock(&s->mu);
-    if (subscribed) schedule_reap(s);
+    if (subscribed) schedule_reap(s, 1);
 }
 
 /* ---- the handler ---------------------------------------------------------- */
@@ -313,7 +328,7 @@ void aia_model_rpc_watch_job(aia_rpc *rpc, const ProtobufCMessage *req)
     }
     pthread_mutex_unlock(&s->mu);
     aia_store_record_free(snapshot);
-    if (done) schedule_reap(s);
+    if (done) schedule_reap(s, 1);
 }
 
 aia_status aia_model_watch_init(aia_error *err)
@@ -322,13 +337,15 @@ aia_status aia_model_watch_init(aia_error *err)
         pthread_mutex_init(&g_table.slots[i].mu, NULL);
         aia_arena_init(&g_table.slots[i].arena, 4096);
     }
-    return aia_pool_create(1, &g_table.reaper, err);
+    aia_pool *p = NULL;
+    if (aia_pool_create(1, &p, err) != AIA_OK) return err->code;
+    atomic_store(&g_table.reaper, p);
+    return AIA_OK;
 }
 
 void aia_model_watch_shutdown(void)
 {
-    aia_pool *p = g_table.reaper;
-    g_table.reaper = NULL;
+    aia_pool *p = atomic_exchange(&g_table.reaper, NULL);
     if (p) aia_pool_destroy(p); /* runs the reaps still queued */
     for (size_t i = 0; i < MAX_JOB_WATCHERS; i++) aia_arena_destroy(&g_table.slots[i].arena);
 }

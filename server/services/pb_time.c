@@ -8,8 +8,15 @@ Google__Protobuf__Timestamp *aia_pb_timestamp(aia_arena *a, int64_t unix_ns)
     Google__Protobuf__Timestamp *t = aia_arena_alloc(a, sizeof *t);
     if (!t) return NULL;
     google__protobuf__timestamp__init(t);
-    t->seconds = unix_ns / NS_PER_S;
-    t->nanos = (int32_t)(unix_ns % NS_PER_S);
+    /* Floored, so a time before 1970 keeps nanos in [0, 1e9) as a
+     * Timestamp must. */
+    int64_t sec = unix_ns / NS_PER_S, ns = unix_ns % NS_PER_S;
+    if (ns < 0) {
+        sec -= 1;
+        ns += NS_PER_S;
+    }
+    t->seconds = sec;
+    t->nanos = (int32_t)ns;
     return t;
 }
 

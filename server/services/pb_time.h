@@ -10,7 +10,7 @@
 #include "google/protobuf/timestamp.pb-c.h"
 #include "lib/base/arena.h"
 
-/* Unix time in ns (>= 0) as a Timestamp. */
+/* Unix time in ns as a Timestamp. */
 Google__Protobuf__Timestamp *aia_pb_timestamp(aia_arena *a, int64_t unix_ns);
 
 /* A non-negative span in ns as a Duration. */

@@ -9,11 +9,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "aia/v1/llm.pb-c.h"
+#include "aia/v1/model.pb-c.h"
 #include "grpc/health/v1/health.pb-c.h"
 #include "lib/base/arena.h"
 #include "server/codec.h"
@@ -209,6 +211,65 @@ static void test_nested_repeated_oneof_paths(void **state)
     assert_int_equal(aia_codec_check_utf8(&req.base, &err), AIA_OK);
 }
 
+/* Prepends a length-delimited field (tag, varint length) before the n bytes
+ * that end at buf + *pos; returns the new length. */
+static size_t wrap(uint8_t *buf, size_t *pos, size_t n, uint8_t tag)
+{
+    uint8_t len[10];
+    size_t k = 0;
+    for (size_t v = n; ; v >>= 7) {
+        len[k++] = (uint8_t)((v & 0x7f) | (v >> 7 ? 0x80 : 0));
+        if (!(v >> 7)) break;
+    }
+    *pos -= k;
+    memcpy(buf + *pos, len, k);
+    buf[--*pos] = tag;
+    return n + k + 1;
+}
+
+/* A PredictRequest whose one instance nests `levels` lists in a Value:
+ * instances[0].fields["k"] = [[[...]]]. */
+static size_t nested_predict_request(uint8_t *buf, size_t size, size_t levels)
+{
+    size_t pos = size, n = 0;
+    for (size_t i = 0; i < levels; i++) {
+        n = wrap(buf, &pos, n, 0x0a); /* ListValue.values (1): a Value */
+        n = wrap(buf, &pos, n, 0x32); /* Value.list_value (6) */
+    }
+    n = wrap(buf, &pos, n, 0x12); /* FieldsEntry.value (2) */
+    buf[--pos] = 'k';
+    buf[--pos] = 1;
+    buf[--pos] = 0x0a; /* FieldsEntry.key (1) = "k" */
+    n += 3;
+    n = wrap(buf, &pos, n, 0x0a); /* Struct.fields (1) */
+    n = wrap(buf, &pos, n, 0x1a); /* PredictRequest.instances (3) */
+    memmove(buf, buf + pos, n);
+    return n;
+}
+
+/* protobuf-c recurses once per nesting level with no limit: a deep enough
+ * Struct, a few hundred kilobytes, would overflow the stack. The codec
+ * refuses it before decoding, and keeps decoding ordinary nesting. */
+static void test_deep_nesting_is_refused_before_decoding(void **state)
+{
+    (void)state;
+    size_t size = 8u << 20;
+    uint8_t *buf = malloc(size);
+    assert_non_null(buf);
+    const ProtobufCMessage *out = NULL;
+    aia_error err;
+    size_t n = nested_predict_request(buf, size, 200000);
+    assert_true(n < 4u << 20); /* under the server's default message limit */
+    assert_int_equal(unpack_bytes(buf, n, &aia__v1__predict_request__descriptor, &out, &err), AIA_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.message, "nested deeper than"));
+    assert_null(out);
+    n = nested_predict_request(buf, size, 20);
+    assert_int_equal(unpack_bytes(buf, n, &aia__v1__predict_request__descriptor, &out, &err), AIA_OK);
+    assert_non_null(out);
+    assert_int_equal(((const Aia__V1__PredictRequest *)out)->n_instances, 1);
+    free(buf);
+}
+
 static void test_round_trip(void **state)
 {
     (void)state;
@@ -258,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_invalid_utf8_names_the_field),
         cmocka_unit_test(test_utf8_rules),
         cmocka_unit_test(test_nested_repeated_oneof_paths),
+        cmocka_unit_test(test_deep_nesting_is_refused_before_decoding),
         cmocka_unit_test(test_round_trip),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
