@@ -323,6 +323,26 @@ aia_status store_unpack_column(sqlite3_stmt *st, int col, const ProtobufCMessage
     return AIA_OK;
 }
 
+aia_status store_load_record(aia_store *s, const char *sql, const char *key, int number,
+                             const ProtobufCMessageDescriptor *d, const char *what, ProtobufCMessage **out,
+                             aia_error *err) {
+    sqlite3_stmt *st = NULL;
+    *out = NULL;
+    aia_status rc = store_prepare(s, sql, &st, err);
+    if (rc != AIA_OK) return rc;
+    store_bind_text(st, 1, key);
+    if (number > 0) sqlite3_bind_int(st, 2, number);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        rc = store_unpack_column(st, 0, d, what, out, err);
+    else if (step == SQLITE_DONE)
+        rc = aia_error_set(err, AIA_NOT_FOUND, "%s not found", what);
+    else
+        rc = store_sql_error(s, err, "reading a record");
+    sqlite3_finalize(st);
+    return rc;
+}
+
 aia_status store_rebuild(const ProtobufCMessage *m, ProtobufCMessage **out, aia_error *err) {
     uint8_t *buf = NULL;
     size_t len = 0;

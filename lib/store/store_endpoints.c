@@ -7,26 +7,13 @@
 
 static aia_status endpoint_blob(aia_store *s, const char *sql, const char *endpoint_id, int revision,
                                 aia_endpoint_record **out, aia_error *err) {
-    sqlite3_stmt *st = NULL;
-    *out = NULL;
-    aia_status rc = store_prepare(s, sql, &st, err);
-    if (rc != AIA_OK) return rc;
-    store_bind_text(st, 1, endpoint_id);
-    if (revision > 0) sqlite3_bind_int(st, 2, revision);
-    int step = sqlite3_step(st);
     char what[180];
     if (revision > 0)
         snprintf(what, sizeof what, "endpoint %s revision %d", endpoint_id, revision);
     else
         snprintf(what, sizeof what, "endpoint %s", endpoint_id);
-    if (step == SQLITE_ROW)
-        rc = store_unpack_column(st, 0, &aia_store__v1__endpoint__descriptor, what, (ProtobufCMessage **)out, err);
-    else if (step == SQLITE_DONE)
-        rc = aia_error_set(err, AIA_NOT_FOUND, "%s not found", what);
-    else
-        rc = store_sql_error(s, err, "reading an endpoint");
-    sqlite3_finalize(st);
-    return rc;
+    return store_load_record(s, sql, endpoint_id, revision, &aia_store__v1__endpoint__descriptor, what,
+                             (ProtobufCMessage **)out, err);
 }
 
 /* Every deployed version must be READY (deploying a deleted one is NOT_FOUND). */

@@ -53,6 +53,13 @@ aia_status store_pack(const ProtobufCMessage *m, uint8_t **buf, size_t *len, aia
  * when the bytes do not parse. */
 aia_status store_unpack_column(sqlite3_stmt *st, int col, const ProtobufCMessageDescriptor *d, const char *what,
                                ProtobufCMessage **out, aia_error *err);
+/* The `record` blob of the one row `sql` selects: parameter 1 is `key`,
+ * parameter 2 `number` when it is > 0. NOT_FOUND says "<what> not found"
+ * (what: "training job job-1", "model version churn@3"); DATA_LOSS names
+ * `what` when the blob does not parse as d. */
+aia_status store_load_record(aia_store *s, const char *sql, const char *key, int number,
+                             const ProtobufCMessageDescriptor *d, const char *what, ProtobufCMessage **out,
+                             aia_error *err);
 /* Packs m (often a shallow copy pointing at borrowed parts) and unpacks the
  * bytes: the result owns all its memory and frees with
  * aia_store_record_free(). */

@@ -22,23 +22,10 @@ const char *store_job_state_name(int state) {
 }
 
 aia_status store_job_load(aia_store *s, const char *job_id, aia_job_record **out, aia_error *err) {
-    sqlite3_stmt *st = NULL;
-    *out = NULL;
-    aia_status rc = store_prepare(s, "SELECT record FROM jobs WHERE job_id = ?", &st, err);
-    if (rc != AIA_OK) return rc;
-    store_bind_text(st, 1, job_id);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        char what[160];
-        snprintf(what, sizeof what, "job %s", job_id);
-        rc = store_unpack_column(st, 0, &aia_store__v1__job__descriptor, what, (ProtobufCMessage **)out, err);
-    } else if (step == SQLITE_DONE) {
-        rc = aia_error_set(err, AIA_NOT_FOUND, "training job %s not found", job_id);
-    } else {
-        rc = store_sql_error(s, err, "reading a job");
-    }
-    sqlite3_finalize(st);
-    return rc;
+    char what[160];
+    snprintf(what, sizeof what, "training job %s", job_id);
+    return store_load_record(s, "SELECT record FROM jobs WHERE job_id = ?", job_id, 0, &aia_store__v1__job__descriptor,
+                             what, (ProtobufCMessage **)out, err);
 }
 
 aia_status store_job_write(aia_store *s, const aia_job_record *job, const char *lease_owner, int64_t lease_until_ns,

@@ -27,23 +27,10 @@ aia_status store_model_exists(aia_store *s, const char *model_id, int *task, aia
 }
 
 static aia_status model_blob(aia_store *s, const char *model_id, aia_model_record **out, aia_error *err) {
-    sqlite3_stmt *st = NULL;
-    *out = NULL;
-    aia_status rc = store_prepare(s, "SELECT record FROM models WHERE model_id = ?", &st, err);
-    if (rc != AIA_OK) return rc;
-    store_bind_text(st, 1, model_id);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        char what[180];
-        snprintf(what, sizeof what, "model %s", model_id);
-        rc = store_unpack_column(st, 0, &aia_store__v1__model__descriptor, what, (ProtobufCMessage **)out, err);
-    } else if (step == SQLITE_DONE) {
-        rc = aia_error_set(err, AIA_NOT_FOUND, "model %s not found", model_id);
-    } else {
-        rc = store_sql_error(s, err, "reading a model");
-    }
-    sqlite3_finalize(st);
-    return rc;
+    char what[180];
+    snprintf(what, sizeof what, "model %s", model_id);
+    return store_load_record(s, "SELECT record FROM models WHERE model_id = ?", model_id, 0,
+                             &aia_store__v1__model__descriptor, what, (ProtobufCMessage **)out, err);
 }
 
 static aia_status write_model_blob(aia_store *s, const aia_model_record *m, aia_error *err) {

@@ -47,24 +47,10 @@ static aia_status query_strings(aia_store *s, const char *sql, const char *model
 /* Reads the stored blob of model@version. */
 static aia_status version_blob(aia_store *s, const char *model_id, int version, aia_version_record **out,
                                aia_error *err) {
-    sqlite3_stmt *st = NULL;
-    *out = NULL;
-    aia_status rc = store_prepare(s, "SELECT record FROM model_versions WHERE model_id = ? AND version = ?", &st, err);
-    if (rc != AIA_OK) return rc;
-    store_bind_text(st, 1, model_id);
-    sqlite3_bind_int(st, 2, version);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        char what[200];
-        snprintf(what, sizeof what, "version %s@%d", model_id, version);
-        rc = store_unpack_column(st, 0, &aia_store__v1__version__descriptor, what, (ProtobufCMessage **)out, err);
-    } else if (step == SQLITE_DONE) {
-        rc = aia_error_set(err, AIA_NOT_FOUND, "model version %s@%d not found", model_id, version);
-    } else {
-        rc = store_sql_error(s, err, "reading a model version");
-    }
-    sqlite3_finalize(st);
-    return rc;
+    char what[200];
+    snprintf(what, sizeof what, "model version %s@%d", model_id, version);
+    return store_load_record(s, "SELECT record FROM model_versions WHERE model_id = ? AND version = ?", model_id,
+                             version, &aia_store__v1__version__descriptor, what, (ProtobufCMessage **)out, err);
 }
 
 aia_status store_version_load(aia_store *s, const char *model_id, int version, aia_version_record **out,
