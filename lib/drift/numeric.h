@@ -118,4 +118,17 @@ typedef struct aia_psi_result {
 aia_status aia_drift_psi(const double *ref_sorted, size_t n_ref, double *cur, size_t n_cur,
                          const aia_psi_options *opt, aia_psi_result *out, aia_error *err);
 
+typedef struct aia_numeric_result {
+    aia_ks_result ks;
+    aia_wasserstein_result wasserstein;
+    aia_psi_result psi;
+} aia_numeric_result;
+
+/* All three statistics of one column at once: checks ref_sorted and cleans
+ * and sorts `cur` a single time (the cheapest way to run several tests on a
+ * window). Same results, conventions and errors as the three functions. */
+aia_status aia_drift_numeric(const double *ref_sorted, size_t n_ref, double *cur, size_t n_cur,
+                             const aia_psi_options *psi_opt, aia_numeric_result *out,
+                             aia_error *err);
+
 #endif

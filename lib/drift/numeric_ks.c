@@ -130,13 +130,9 @@ static double clip01(double p)
     return p < 0.0 ? 0.0 : (p > 1.0 ? 1.0 : p);
 }
 
-aia_status aia_drift_ks(const double *ref_sorted, size_t n_ref, double *cur, size_t n_cur,
-                        aia_ks_result *out, aia_error *err)
+aia_status aia_drift_ks_sorted(const double *ref_sorted, size_t n1, const double *cur,
+                               size_t n2, aia_ks_result *out, aia_error *err)
 {
-    size_t n2 = 0;
-    aia_status st = aia_drift_prepare(ref_sorted, n_ref, cur, n_cur, &n2, err);
-    if (st != AIA_OK) return st;
-    size_t n1 = n_ref;
     double d = ks_statistic(ref_sorted, n1, cur, n2);
     double p = -1.0;
     int exact = 0;
@@ -168,6 +164,16 @@ aia_status aia_drift_ks(const double *ref_sorted, size_t n_ref, double *cur, siz
     out->exact = exact;
     out->n_ref = n1;
     out->n_cur = n2;
-    out->n_nan = n_cur - n2;
+    out->n_nan = 0;
     return AIA_OK;
+}
+
+aia_status aia_drift_ks(const double *ref_sorted, size_t n_ref, double *cur, size_t n_cur,
+                        aia_ks_result *out, aia_error *err)
+{
+    size_t n2 = 0;
+    aia_status st = aia_drift_prepare(ref_sorted, n_ref, cur, n_cur, &n2, err);
+    if (st == AIA_OK) st = aia_drift_ks_sorted(ref_sorted, n_ref, cur, n2, out, err);
+    if (st == AIA_OK) out->n_nan = n_cur - n2;
+    return st;
 }

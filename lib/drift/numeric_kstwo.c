@@ -60,11 +60,16 @@ static double smirnov_sf(long n, double x)
     if (alpha == 0) last--;
     long double ln = (long double)n;
     long double nx = (long double)nxfl + alpha;
-    long double lgn = lgammal(ln + 1);
+    /* log C(n, v): updated term by term (one logl), and recomputed exactly
+     * every 256 terms so that the rounding of the updates cannot pile up. */
+    long double lgn = lgammal(ln + 1), lc = 0;
     long double sum = 0;
     long terms = last + 1;
     for (long v = 0; v <= last; v++) {
-        long double lc = lgn - lgammal((long double)v + 1) - lgammal((long double)(n - v) + 1);
+        if (v % 256 == 0)
+            lc = lgn - lgammal((long double)v + 1) - lgammal((long double)(n - v) + 1);
+        else
+            lc += logl((long double)(n - v + 1) / (long double)v);
         long double up = (nx + (long double)v) / ln;                       /* x + v/n */
         long double down = ((long double)(n - nxfl - v) - alpha) / ln;     /* 1 - x - v/n */
         long double lt = lc + (long double)(v - 1) * logl(up) + (long double)(n - v) * logl(down);

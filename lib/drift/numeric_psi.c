@@ -54,22 +54,25 @@ static size_t bin_count(const double *x, size_t n, const double *edges, int nb, 
     return below_hi - below_lo;
 }
 
-aia_status aia_drift_psi(const double *ref_sorted, size_t n_ref, double *cur, size_t n_cur,
-                         const aia_psi_options *opt, aia_psi_result *out, aia_error *err)
+aia_status aia_drift_psi_options_check(const aia_psi_options *opt, int *bins,
+                                       aia_psi_binning *how, aia_error *err)
 {
-    int bins = opt && opt->bins ? opt->bins : AIA_PSI_DEFAULT_BINS;
-    aia_psi_binning how = opt ? opt->binning : AIA_PSI_QUANTILE;
-    if (bins < 1 || bins > AIA_PSI_MAX_BINS)
-        return aia_error_set(err, AIA_INVALID_ARGUMENT, "psi: bins is %d, want 1..%d", bins,
+    *bins = opt && opt->bins ? opt->bins : AIA_PSI_DEFAULT_BINS;
+    *how = opt ? opt->binning : AIA_PSI_QUANTILE;
+    if (*bins < 1 || *bins > AIA_PSI_MAX_BINS)
+        return aia_error_set(err, AIA_INVALID_ARGUMENT, "psi: bins is %d, want 1..%d", *bins,
                              AIA_PSI_MAX_BINS);
-    if (how != AIA_PSI_QUANTILE && how != AIA_PSI_EQUAL_WIDTH)
+    if (*how != AIA_PSI_QUANTILE && *how != AIA_PSI_EQUAL_WIDTH)
         return aia_error_set(err, AIA_INVALID_ARGUMENT,
                              "psi: binning is %d, want AIA_PSI_QUANTILE (0) or "
                              "AIA_PSI_EQUAL_WIDTH (1)",
-                             (int)how);
-    size_t n2 = 0;
-    aia_status st = aia_drift_prepare(ref_sorted, n_ref, cur, n_cur, &n2, err);
-    if (st != AIA_OK) return st;
+                             (int)*how);
+    return AIA_OK;
+}
+
+void aia_drift_psi_sorted(const double *ref_sorted, size_t n_ref, const double *cur, size_t n2,
+                          int bins, aia_psi_binning how, aia_psi_result *out)
+{
     double edges[AIA_PSI_MAX_BINS + 1];
     int nb = make_edges(ref_sorted, n_ref, bins, how, edges);
     double psi = 0.0;
@@ -84,6 +87,20 @@ aia_status aia_drift_psi(const double *ref_sorted, size_t n_ref, double *cur, si
     out->n_bins = nb;
     out->n_ref = n_ref;
     out->n_cur = n2;
+    out->n_nan = 0;
+}
+
+aia_status aia_drift_psi(const double *ref_sorted, size_t n_ref, double *cur, size_t n_cur,
+                         const aia_psi_options *opt, aia_psi_result *out, aia_error *err)
+{
+    int bins = 0;
+    aia_psi_binning how = AIA_PSI_QUANTILE;
+    aia_status st = aia_drift_psi_options_check(opt, &bins, &how, err);
+    if (st != AIA_OK) return st;
+    size_t n2 = 0;
+    st = aia_drift_prepare(ref_sorted, n_ref, cur, n_cur, &n2, err);
+    if (st != AIA_OK) return st;
+    aia_drift_psi_sorted(ref_sorted, n_ref, cur, n2, bins, how, out);
     out->n_nan = n_cur - n2;
     return AIA_OK;
 }

@@ -50,17 +50,24 @@ static double population_std(const double *x, size_t n)
     return sqrt((q.s + q.c) / (double)n);
 }
 
+void aia_drift_wasserstein_sorted(const double *ref_sorted, size_t n_ref, const double *cur,
+                                  size_t n2, aia_wasserstein_result *out)
+{
+    out->distance = wasserstein1(ref_sorted, n_ref, cur, n2);
+    out->ref_std = population_std(ref_sorted, n_ref);
+    out->normed = out->distance / (out->ref_std > 0.001 ? out->ref_std : 0.001);
+    out->n_ref = n_ref;
+    out->n_cur = n2;
+    out->n_nan = 0;
+}
+
 aia_status aia_drift_wasserstein(const double *ref_sorted, size_t n_ref, double *cur,
                                  size_t n_cur, aia_wasserstein_result *out, aia_error *err)
 {
     size_t n2 = 0;
     aia_status st = aia_drift_prepare(ref_sorted, n_ref, cur, n_cur, &n2, err);
     if (st != AIA_OK) return st;
-    out->distance = wasserstein1(ref_sorted, n_ref, cur, n2);
-    out->ref_std = population_std(ref_sorted, n_ref);
-    out->normed = out->distance / (out->ref_std > 0.001 ? out->ref_std : 0.001);
-    out->n_ref = n_ref;
-    out->n_cur = n2;
+    aia_drift_wasserstein_sorted(ref_sorted, n_ref, cur, n2, out);
     out->n_nan = n_cur - n2;
     return AIA_OK;
 }

@@ -80,7 +80,8 @@ static double *gen_sample(char *spec, size_t *n)
     assert_non_null(x);
     for (size_t i = 0; i < *n; i++) {
         double u[4];
-        for (int r = 0; r < 4; r++) u[r] = (double)(splitmix(seed, 4 * i + (uint64_t)r) >> 11) * 0x1p-53;
+        for (int r = 0; r < 4; r++)
+            u[r] = (double)(splitmix(seed, 4 * i + (uint64_t)r) >> 11) * 0x1p-53;
         double v = (((u[0] + u[1]) + u[2]) + u[3] - 2.0) * scale + shift;
         if (step > 0) v = floor(v / step) * step;
         if (nan_every > 0 && (long)(i % (size_t)nan_every) == nan_every - 1) v = NAN;
@@ -129,6 +130,7 @@ typedef struct fixture_case {
     char name[128];
     double *ref, *cur;
     size_t n_ref, n_cur;
+    double ks_d, ks_p, wd, wd_normed, psi_q10; /* SciPy's, for aia_drift_numeric */
 } fixture_case;
 
 static double *copy_of(const double *x, size_t n)
@@ -196,11 +198,42 @@ static int check_line(const fixture_case *c, const double *ref_sorted, size_t n_
     return bad;
 }
 
+static void remember(fixture_case *c, const char *line)
+{
+    int bins = 0, nb = 0;
+    if (strncmp(line, "ks ", 3) == 0)
+        assert_int_equal(sscanf(line + 3, "%lf %lf", &c->ks_d, &c->ks_p), 2);
+    if (strncmp(line, "wd ", 3) == 0)
+        assert_int_equal(sscanf(line + 3, "%lf %lf", &c->wd, &c->wd_normed), 2);
+    if (strncmp(line, "psi quantile 10 ", 16) == 0)
+        assert_int_equal(sscanf(line + 13, "%d %d %lf", &bins, &nb, &c->psi_q10), 3);
+}
+
+/* aia_drift_numeric (one sort for all three) gives the same answers. */
+static int check_all_at_once(const fixture_case *c, const double *ref_sorted, size_t n_ref)
+{
+    double *cur = copy_of(c->cur, c->n_cur);
+    aia_numeric_result r;
+    aia_error err;
+    assert_int_equal(aia_drift_numeric(ref_sorted, n_ref, cur, c->n_cur, NULL, &r, &err), AIA_OK);
+    size_t nan = count_nan(c->cur, c->n_cur);
+    assert_int_equal(r.ks.n_nan, nan);
+    assert_int_equal(r.wasserstein.n_nan, nan);
+    assert_int_equal(r.psi.n_nan, nan);
+    int bad = check("all: ks statistic", c->name, r.ks.statistic, c->ks_d) +
+              check("all: ks p-value", c->name, r.ks.p_value, c->ks_p) +
+              check("all: wasserstein", c->name, r.wasserstein.distance, c->wd) +
+              check("all: wasserstein normed", c->name, r.wasserstein.normed, c->wd_normed) +
+              check("all: psi", c->name, r.psi.psi, c->psi_q10);
+    free(cur);
+    return bad;
+}
+
 static void test_cases_match_scipy(void **state)
 {
     (void)state;
     char *text = read_fixture(), *cursor = text, *line;
-    fixture_case c = {{0}, NULL, NULL, 0, 0};
+    fixture_case c = {{0}, NULL, NULL, 0, 0, 0, 0, 0, 0, 0};
     double *ref_sorted = NULL;
     size_t n_ref = 0;
     int bad = 0, cases = 0, results = 0;
@@ -223,6 +256,7 @@ static void test_cases_match_scipy(void **state)
             assert_int_equal(a, c.n_ref - n_ref);
             assert_int_equal(b, count_nan(c.cur, c.n_cur));
         } else if (strcmp(line, "end") == 0) {
+            bad += check_all_at_once(&c, ref_sorted, n_ref);
             free(c.ref);
             free(c.cur);
             free(ref_sorted);
@@ -230,6 +264,7 @@ static void test_cases_match_scipy(void **state)
             cases++;
         } else if (strncmp(line, "ks ", 3) == 0 || strncmp(line, "wd ", 3) == 0 ||
                    strncmp(line, "psi ", 4) == 0) {
+            remember(&c, line);
             bad += check_line(&c, ref_sorted, n_ref, line);
             results++;
         }
