@@ -4,7 +4,10 @@
  * Inputs are category counts, not rows: the caller counts each side over the
  * union of the categories it saw and passes two arrays of the same length,
  * ref_counts[i] and cur_counts[i] being the counts of category i (NaN/missing
- * values are the caller's to drop and report, as Evidently drops them).
+ * values are the caller's to drop and report, as Evidently drops them; note
+ * that Evidently's chi-square scales by row counts that still include NaNs,
+ * which SciPy (1.17 here) rejects as unequal sums, so totals here are the sums of
+ * the counts, the only consistent reading).
  *   - A category with count 0 on both sides is ignored: it is not in the
  *     union Evidently builds, and SciPy would turn its 0/0 into NaN.
  *   - A category present on one side only keeps its 0 on the other side; what
