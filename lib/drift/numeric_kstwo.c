@@ -62,12 +62,14 @@ static double smirnov_sf(long n, double x)
     long double nx = (long double)nxfl + alpha;
     /* log C(n, v): updated term by term (one logl), and recomputed exactly
      * every 256 terms so that the rounding of the updates cannot pile up. */
-    long double lgn = lgammal(ln + 1), lc = 0;
+    int sign = 0; /* lgammal_r: plain lgammal writes the global signgam */
+    long double lgn = lgammal_r(ln + 1, &sign), lc = 0;
     long double sum = 0;
     long terms = last + 1;
     for (long v = 0; v <= last; v++) {
         if (v % 256 == 0)
-            lc = lgn - lgammal((long double)v + 1) - lgammal((long double)(n - v) + 1);
+            lc = lgn - lgammal_r((long double)v + 1, &sign) -
+                 lgammal_r((long double)(n - v) + 1, &sign);
         else
             lc += logl((long double)(n - v + 1) / (long double)v);
         long double up = (nx + (long double)v) / ln;                       /* x + v/n */
