@@ -45,32 +45,48 @@ static void insertion_sort(double *x, size_t n)
     }
 }
 
-/* Sorts x[0..n) (finite values) through keys in x's own storage and tmp. */
-static void radix_sort(double *x, uint64_t *tmp, size_t n)
+/* Key i of a buffer of 8-byte slots. Keys live in x's own storage for half
+ * of the passes; memcpy keeps that free of type punning (it compiles to a
+ * plain load or store). */
+static uint64_t load_key(const unsigned char *buf, size_t i)
 {
-    uint64_t *a = (uint64_t *)(void *)x; /* same size and alignment as double */
-    uint64_t *b = tmp;
-    for (size_t i = 0; i < n; i++) a[i] = key_of(x[i]);
+    uint64_t k;
+    memcpy(&k, buf + i * sizeof k, sizeof k);
+    return k;
+}
+
+static void store_key(unsigned char *buf, size_t i, uint64_t k)
+{
+    memcpy(buf + i * sizeof k, &k, sizeof k);
+}
+
+/* Sorts x[0..n) (finite values) through keys in x's own storage and tmp. */
+static void radix_sort(double *x, unsigned char *tmp, size_t n)
+{
+    unsigned char *a = (unsigned char *)x, *b = tmp;
+    for (size_t i = 0; i < n; i++) store_key(a, i, key_of(x[i]));
     size_t count[RADIX_SIZE];
     for (int pass = 0; pass < RADIX_PASSES; pass++) {
         unsigned shift = (unsigned)pass * RADIX_BITS;
         memset(count, 0, sizeof count);
-        for (size_t i = 0; i < n; i++) count[(a[i] >> shift) & (RADIX_SIZE - 1)]++;
+        for (size_t i = 0; i < n; i++) count[(load_key(a, i) >> shift) & (RADIX_SIZE - 1)]++;
         /* A digit that is the same for every key needs no pass. */
-        if (count[(a[0] >> shift) & (RADIX_SIZE - 1)] == n) continue;
+        if (count[(load_key(a, 0) >> shift) & (RADIX_SIZE - 1)] == n) continue;
         size_t sum = 0;
         for (size_t d = 0; d < RADIX_SIZE; d++) {
             size_t c = count[d];
             count[d] = sum;
             sum += c;
         }
-        for (size_t i = 0; i < n; i++) b[count[(a[i] >> shift) & (RADIX_SIZE - 1)]++] = a[i];
-        uint64_t *t = a;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t k = load_key(a, i);
+            store_key(b, count[(k >> shift) & (RADIX_SIZE - 1)]++, k);
+        }
+        unsigned char *t = a;
         a = b;
         b = t;
     }
-    if (a != (uint64_t *)(void *)x) memcpy(x, a, n * sizeof *a);
-    for (size_t i = 0; i < n; i++) x[i] = value_of(((uint64_t *)(void *)x)[i]);
+    for (size_t i = 0; i < n; i++) x[i] = value_of(load_key(a, i));
 }
 
 /* Moves the finite values to the front (keeping their order) and returns
@@ -112,11 +128,11 @@ aia_status aia_drift_sort_clean(double *x, size_t n, size_t *n_finite, const cha
         return AIA_OK;
     }
     if (is_ascending(x, k)) return AIA_OK;
-    uint64_t *tmp = malloc(k * sizeof *tmp);
+    unsigned char *tmp = malloc(k * sizeof(uint64_t));
     if (tmp == NULL)
         return aia_error_set(err, AIA_RESOURCE_EXHAUSTED,
                              "%s sample: cannot allocate %zu bytes to sort %zu values", name,
-                             k * sizeof *tmp, k);
+                             k * sizeof(uint64_t), k);
     radix_sort(x, tmp, k);
     free(tmp);
     return AIA_OK;
