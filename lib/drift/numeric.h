@@ -90,7 +90,8 @@ typedef enum aia_psi_binning {
 
 #define AIA_PSI_DEFAULT_BINS 10
 #define AIA_PSI_MAX_BINS 1000
-/* Proportion used in place of an empty bin's 0 (Evidently's value). */
+/* Proportion used in place of an empty bin's 0 (Evidently's value; see
+ * aia_drift_psi for the exception). */
 #define AIA_PSI_EMPTY_BIN 0.0001
 
 typedef struct aia_psi_options {
@@ -116,9 +117,13 @@ typedef struct aia_psi_result {
  * the reference's range are counted. (A constant reference gives one bin and
  * PSI 0: use KS or Wasserstein to see a constant column move.)
  *
- * With r_i and c_i the reference and current proportions of bin i, each
- * replaced by AIA_PSI_EMPTY_BIN when 0 (as Evidently does),
- *     PSI = sum_i (c_i - r_i) * ln(c_i / r_i).
+ * With r_i and c_i the reference and current proportions of bin i,
+ *     PSI = sum_i (c_i - r_i) * ln(c_i / r_i),
+ * where an empty bin's 0 is replaced as Evidently's get_binned_data does,
+ * separately for each sample: by AIA_PSI_EMPTY_BIN (0.0001), or by a
+ * millionth of that sample's smallest non-zero proportion when that
+ * proportion is itself <= 0.0001. (Evidently's own bins differ: 30
+ * equal-width bins over reference and current together.)
  * `opt` may be NULL (10 quantile bins). Arguments as aia_drift_ks. */
 aia_status aia_drift_psi(const double *ref_sorted, size_t n_ref, double *cur, size_t n_cur,
                          const aia_psi_options *opt, aia_psi_result *out, aia_error *err);

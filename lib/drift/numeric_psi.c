@@ -54,6 +54,19 @@ static size_t bin_count(const double *x, size_t n, const double *edges, int nb, 
     return below_hi - below_lo;
 }
 
+/* Evidently's get_binned_data: an empty bin gets AIA_PSI_EMPTY_BIN, or a
+ * millionth of the smallest non-empty proportion when that is itself
+ * <= AIA_PSI_EMPTY_BIN (so that the fill stays below every real bin). */
+static void fill_empty_bins(double *p, int nb)
+{
+    double min_nonzero = INFINITY;
+    for (int i = 0; i < nb; i++)
+        if (p[i] != 0.0 && p[i] < min_nonzero) min_nonzero = p[i];
+    double fill = min_nonzero <= AIA_PSI_EMPTY_BIN ? min_nonzero / 1e6 : AIA_PSI_EMPTY_BIN;
+    for (int i = 0; i < nb; i++)
+        if (p[i] == 0.0) p[i] = fill;
+}
+
 aia_status aia_drift_psi_options_check(const aia_psi_options *opt, int *bins,
                                        aia_psi_binning *how, aia_error *err)
 {
@@ -74,15 +87,16 @@ void aia_drift_psi_sorted(const double *ref_sorted, size_t n_ref, const double *
                           int bins, aia_psi_binning how, aia_psi_result *out)
 {
     double edges[AIA_PSI_MAX_BINS + 1];
+    double r[AIA_PSI_MAX_BINS], c[AIA_PSI_MAX_BINS];
     int nb = make_edges(ref_sorted, n_ref, bins, how, edges);
-    double psi = 0.0;
     for (int i = 0; i < nb; i++) {
-        double r = (double)bin_count(ref_sorted, n_ref, edges, nb, i) / (double)n_ref;
-        double c = (double)bin_count(cur, n2, edges, nb, i) / (double)n2;
-        if (r == 0.0) r = AIA_PSI_EMPTY_BIN;
-        if (c == 0.0) c = AIA_PSI_EMPTY_BIN;
-        psi += (c - r) * log(c / r);
+        r[i] = (double)bin_count(ref_sorted, n_ref, edges, nb, i) / (double)n_ref;
+        c[i] = (double)bin_count(cur, n2, edges, nb, i) / (double)n2;
     }
+    fill_empty_bins(r, nb);
+    fill_empty_bins(c, nb);
+    double psi = 0.0;
+    for (int i = 0; i < nb; i++) psi += (c[i] - r[i]) * log(c[i] / r[i]);
     out->psi = psi;
     out->n_bins = nb;
     out->n_ref = n_ref;

@@ -61,6 +61,12 @@ def gen(seed, n, shift, scale, step, nan_every):
     return v
 
 
+def fill_empty(p):
+    """Evidently's get_binned_data(feel_zeroes=True) replacement of 0s."""
+    smallest = p[p != 0].min()
+    return np.where(p == 0, smallest / 10**6 if smallest <= EPS_BIN else EPS_BIN, p)
+
+
 def psi(ref, cur, bins, how):
     ref = np.sort(ref)
     if how == "quantile":
@@ -72,8 +78,8 @@ def psi(ref, cur, bins, how):
     inner = edges[1:-1] if len(edges) > 2 else np.array([])
     r = np.bincount(np.searchsorted(inner, ref, side="right"), minlength=nb) / len(ref)
     c = np.bincount(np.searchsorted(inner, cur, side="right"), minlength=nb) / len(cur)
-    r = np.where(r == 0, EPS_BIN, r)
-    c = np.where(c == 0, EPS_BIN, c)
+    r = fill_empty(r)
+    c = fill_empty(c)
     return nb, float(np.sum((c - r) * np.log(c / r)))
 
 
@@ -132,6 +138,10 @@ def main():
     case(out, "tiny_3_3", n(0, 1, 3), n(0, 1, 3))
     case(out, "unequal_1000_37", n(0, 1, 1000), n(0.5, 1, 37))
     case(out, "unequal_7_900", n(0, 1, 7), n(0, 1, 900))
+    # One current value alone in its bin (1/12000 <= 0.0001): Evidently then
+    # fills empty bins with a millionth of that proportion, not 0.0001.
+    case(out, "psi_tiny_proportion", np.round(n(0, 1, 400), 2),
+         np.concatenate([np.full(11999, 5.0), [0.0]]))
     same = n(0, 1, 123)
     case(out, "identical", same, same.copy())
     case(out, "disjoint", rng.uniform(0, 1, 50), rng.uniform(2, 3, 60))
