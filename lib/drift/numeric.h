@@ -15,11 +15,12 @@
  * Allocation: aia_drift_sort_clean allocates (and frees) a scratch buffer of
  * n doubles for its radix sort, unless the finite values are already in
  * ascending order. The statistics call it on `cur`, so they allocate that
- * scratch too (never when `cur` is already clean and sorted); the KS p-value
- * also allocates a lattice column of at most min(n_ref, n_cur) + 1 doubles (exact case)
- * or a few matrices of at most 120x120 doubles (asymptotic case, Durbin's
- * method), freed before returning. Everything here is thread-safe (no global
- * state); distinct threads may share one ref_sorted.
+ * scratch too (never when `cur` is already clean and sorted). The KS p-value
+ * also allocates, and frees before returning, a lattice column of at most
+ * min(n_ref, n_cur) + 1 doubles (exact case), or matrices of at most
+ * 120x120 doubles or rows of at most 2n+2 doubles (asymptotic case, Durbin's
+ * and Pomeranz' methods). Everything here is thread-safe (no global state);
+ * distinct threads may share one ref_sorted.
  *
  * Errors: AIA_INVALID_ARGUMENT when a sample is empty or has no finite value
  * (the message says which sample and how many values were NaN or infinite),
@@ -64,9 +65,7 @@ aia_status aia_drift_ks(const double *ref_sorted, size_t n_ref, double *cur, siz
 
 /* The survival function of the one-sample two-sided Kolmogorov–Smirnov
  * statistic D_n, P(D_n >= d), as scipy.stats.kstwo.sf(d, n), with SciPy's
- * choice of method by region, except that where SciPy uses Pomeranz'
- * recursion (n <= 140, 0.754693 < n d^2 <= 4) Durbin's matrix computes the
- * same exact probability (agreement ~1e-13). n >= 1; NaN when out of memory. */
+ * choice of method by region. n >= 1; NaN when out of memory. */
 double aia_drift_kstwo_sf(double d, long n);
 
 typedef struct aia_wasserstein_result {

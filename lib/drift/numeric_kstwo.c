@@ -4,10 +4,9 @@
  * Following Simard & L'Ecuyer (2011), as SciPy does, the method depends on
  * where (n, d) lies: Ruben–Gambino's closed forms at the extremes, twice the
  * one-sided Smirnov tail (exact Birnbaum–Tingey sum) when it is small, the
- * Durbin matrix (Marsaglia–Tsang–Wang) for small n*d^1.5, and Pelz–Good's
- * asymptotic series otherwise. SciPy uses Pomeranz' recursion for n <= 140
- * in the middle range; Durbin's matrix computes the same exact probability
- * there, so it is used instead. */
+ * Durbin matrix (Marsaglia–Tsang–Wang) for small n*d^1.5, Pomeranz'
+ * recursion for n <= 140 in the middle range, and Pelz–Good's asymptotic
+ * series otherwise. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -149,6 +148,105 @@ static double durbin_cdf(long n, double d)
     return (double)ldexpl(p, (int)expnt);
 }
 
+/* ---- Pomeranz (1974): P(D_n <= x) by a recursion over 2n+1 rows, each the
+ * convolution of the previous row with (almost) Poisson weights ---------- */
+
+typedef struct pom_shape {
+    long n, ll;
+    int ceilf, roundf;
+} pom_shape;
+
+/* The band [j1, j2] of row i that can be non-zero. */
+static void pom_band(const pom_shape *s, long i, long *j1, long *j2)
+{
+    long a, b, n = s->n, ll = s->ll;
+    if (i == 0) {
+        a = -ll - s->ceilf - 1;
+        b = ll + s->ceilf - 1;
+    } else {
+        long half = (i + 1) / 2;
+        if ((i + 1) % 2 == 0) {
+            if (half == n + 1) {
+                a = n - ll - s->ceilf - 1;
+                b = n + ll + s->ceilf - 1;
+            } else {
+                a = half - 1 - ll - s->roundf - 1;
+                b = half + ll - 1 + s->ceilf - 1;
+            }
+        } else {
+            a = half - 1 - ll - 1;
+            b = half + ll + s->roundf - 1;
+        }
+    }
+    *j1 = a + 2 > 0 ? a + 2 : 0;
+    *j2 = b < n ? b : n;
+}
+
+static double pomeranz_cdf(long n, double x)
+{
+    double t = (double)n * x;
+    pom_shape s = {n, (long)floor(t), 0, 0};
+    double f = t - (double)s.ll, g = fmin(f, 1.0 - f);
+    s.ceilf = f > 0 ? 1 : 0;
+    s.roundf = f > 0.5 ? 1 : 0;
+    long np = 2 * (s.ll + 1);
+    double *buf = calloc(5 * (size_t)np, sizeof *buf);
+    if (buf == NULL) return NAN;
+    double *gp = buf, *g2p = gp + np, *om2gp = g2p + np, *v0 = om2gp + np, *v1 = v0 + np;
+    gp[0] = g2p[0] = om2gp[0] = 1.0; /* (c/n)^m / m! for c = g, 2g, 1-2g */
+    for (long m = 1; m < np; m++) {
+        gp[m] = gp[m - 1] * (g / (double)n) / (double)m;
+        g2p[m] = g2p[m - 1] * (2 * g / (double)n) / (double)m;
+        om2gp[m] = om2gp[m - 1] * ((1 - 2 * g) / (double)n) / (double)m;
+    }
+    v1[0] = 1.0;
+    long v0s = 0, v1s = 0, j1, j2, expnt = 0;
+    pom_band(&s, 0, &j1, &j2);
+    for (long i = 1; i < 2 * n + 2; i++) {
+        long k1 = j1;
+        double *tmp = v0;
+        v0 = v1;
+        v1 = tmp;
+        long ts = v0s;
+        v0s = v1s;
+        v1s = ts;
+        memset(v1, 0, (size_t)np * sizeof *v1);
+        pom_band(&s, i, &j1, &j2);
+        const double *w = (i == 1 || i == 2 * n + 1) ? gp : (i % 2 ? g2p : om2gp);
+        long len = j2 - k1 + 1;
+        if (len <= 0) continue;
+        long start = k1 - v0s;
+        long la = start >= 0 && start < np ? (len < np - start ? len : np - start) : 0;
+        long lb = len < np ? len : np;
+        long from = j1 - k1, count = j2 - j1 + 1;
+        double vmax = 0.0;
+        for (long c = 0; c < count && c < np; c++) { /* entries from..from+count of a*w */
+            long k = from + c;
+            double sum = 0.0;
+            for (long q = k - (lb - 1) > 0 ? k - (lb - 1) : 0; q < la && q <= k; q++)
+                sum += v0[start + q] * w[k - q];
+            v1[c] = sum;
+            if (sum > vmax) vmax = sum;
+        }
+        if (vmax > 0 && vmax < ldexp(1.0, -SCALE_EXP)) { /* keep clear of underflow */
+            for (long c = 0; c < np; c++) v1[c] = ldexp(v1[c], SCALE_EXP);
+            expnt -= SCALE_EXP;
+        }
+        v1s = v0s + j1 - k1;
+    }
+    long at = n - v1s;
+    long double ans = at >= 0 && at < np ? v1[at] : 0.0;
+    free(buf);
+    for (long m = 1; m <= n; m++) { /* times n! */
+        if (fabsl(ans) > ldexpl(1.0L, SCALE_EXP)) {
+            ans = ldexpl(ans, -SCALE_EXP);
+            expnt += SCALE_EXP;
+        }
+        ans *= (long double)m;
+    }
+    return (double)ldexpl(ans, (int)expnt);
+}
+
 /* ---- Pelz & Good (1976): P(D_n <= x), series in q = exp(-pi^2/(8 z^2)) ---- */
 
 static double pelz_good_cdf(long n, double x)
@@ -222,7 +320,8 @@ double aia_drift_kstwo_sf(double x, long n)
     if (x >= 0.5) return clip01(2 * smirnov_sf(n, x));
     double nx2 = t * x;
     if (n <= 140) {
-        if (nx2 <= 4) return clip01(1.0 - durbin_cdf(n, x));
+        if (nx2 <= 0.754693) return clip01(1.0 - durbin_cdf(n, x));
+        if (nx2 <= 4) return clip01(1.0 - pomeranz_cdf(n, x));
         return clip01(2 * smirnov_sf(n, x));
     }
     if (nx2 >= 370.0) return 0.0;
