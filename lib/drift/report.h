@@ -53,7 +53,8 @@
  * with no non-missing value on one side (column and side named), an option
  * for a feature that is not one of the reference's, an unknown test name,
  * a test that does not fit the column type, a threshold that is negative or
- * not finite, a drift share outside [0, 1), threads < 0;
+ * not finite, a drift share outside [0, 1), threads < 0, an empty feature
+ * name;
  * AIA_RESOURCE_EXHAUSTED when out of memory. `err` may be NULL.
  *
  * Ownership: the caller frees a reference with aia_drift_reference_free and
@@ -78,10 +79,12 @@
 typedef struct aia_drift_reference aia_drift_reference;
 
 /* Prepares the reference from `features[0..n_features)` of `frame` (one
- * sort per numeric column, one count per categorical one). The frame is
- * not kept: it may be freed right after. */
+ * sort per numeric column, one count per categorical one), columns spread
+ * over `threads` threads (0, 1: the caller only; the result and the error
+ * reported do not depend on it). The frame is not kept: it may be freed
+ * right after. */
 aia_status aia_drift_reference_create(const aia_frame *frame, const char *const *features,
-                                      size_t n_features, aia_drift_reference **out,
+                                      size_t n_features, int threads, aia_drift_reference **out,
                                       aia_error *err);
 
 void aia_drift_reference_free(aia_drift_reference *ref);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/base/team.h"
 #include "lib/drift/numeric.h"
 #include "lib/drift/report.h"
 #include "lib/drift/report_internal.h"
@@ -137,8 +138,57 @@ static aia_status check_names(const char *const *features, size_t n, aia_error *
     return AIA_OK;
 }
 
+/* Columns prepared in parallel: each part takes every n_parts-th feature
+ * and records its own status, so the error reported is always the first
+ * failing feature's, whatever the number of threads. */
+typedef struct prep_arg {
+    const aia_frame *frame;
+    const char *const *features;
+    aia_drift_reference *ref;
+    aia_status *status;
+    aia_error *errors;
+} prep_arg;
+
+static void prep_part(void *arg, int part, int n_parts)
+{
+    prep_arg *a = arg;
+    for (size_t i = (size_t)part; i < a->ref->n_columns; i += (size_t)n_parts)
+        a->status[i] = prepare_column(a->frame, a->features[i], &a->ref->columns[i], &a->errors[i]);
+}
+
+static aia_status prepare_all(const aia_frame *frame, const char *const *features, int threads,
+                              aia_drift_reference *ref, aia_error *err)
+{
+    size_t n = ref->n_columns;
+    prep_arg a = {frame, features, ref, calloc(n, sizeof *a.status), calloc(n, sizeof *a.errors)};
+    aia_status st = AIA_OK;
+    if (!a.status || !a.errors) {
+        st = aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "drift reference: out of memory");
+        goto done;
+    }
+    if ((size_t)threads > n) threads = (int)n;
+    if (threads <= 1) {
+        prep_part(&a, 0, 1);
+    } else {
+        aia_team *team;
+        st = aia_team_create(threads, &team, err);
+        if (st != AIA_OK) goto done;
+        aia_team_run(team, prep_part, &a);
+        aia_team_destroy(team);
+    }
+    for (size_t i = 0; i < n && st == AIA_OK; i++)
+        if (a.status[i] != AIA_OK) {
+            st = a.status[i];
+            if (err) *err = a.errors[i];
+        }
+done:
+    free(a.status);
+    free(a.errors);
+    return st;
+}
+
 aia_status aia_drift_reference_create(const aia_frame *frame, const char *const *features,
-                                      size_t n_features, aia_drift_reference **out,
+                                      size_t n_features, int threads, aia_drift_reference **out,
                                       aia_error *err)
 {
     if (!frame || !out || (!features && n_features))
@@ -146,6 +196,9 @@ aia_status aia_drift_reference_create(const aia_frame *frame, const char *const 
     *out = NULL;
     if (n_features == 0)
         return aia_error_set(err, AIA_INVALID_ARGUMENT, "drift reference: no feature columns given");
+    if (threads < 0)
+        return aia_error_set(err, AIA_INVALID_ARGUMENT, "drift reference: threads %d is negative",
+                             threads);
     if (aia_frame_n_rows(frame) == 0)
         return aia_error_set(err, AIA_INVALID_ARGUMENT, "drift reference: frame '%s' has no rows",
                              aia_frame_source(frame));
@@ -158,8 +211,7 @@ aia_status aia_drift_reference_create(const aia_frame *frame, const char *const 
         return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "drift reference: out of memory");
     }
     ref->n_columns = n_features;
-    for (size_t i = 0; i < n_features && st == AIA_OK; i++)
-        st = prepare_column(frame, features[i], &ref->columns[i], err);
+    st = prepare_all(frame, features, threads, ref, err);
     if (st != AIA_OK) {
         aia_drift_reference_free(ref);
         return st;

@@ -59,12 +59,18 @@ static aia_frame *six(size_t n, uint64_t seed, double shift2, int shift5)
     return f;
 }
 
-static aia_drift_reference *prepare(const aia_frame *f)
+static aia_drift_reference *prepare_on(const aia_frame *f, int threads)
 {
     aia_drift_reference *ref;
     aia_error err;
-    if (aia_drift_reference_create(f, SIX, 6, &ref, &err) != AIA_OK) fail_msg("%s", err.message);
+    if (aia_drift_reference_create(f, SIX, 6, threads, &ref, &err) != AIA_OK)
+        fail_msg("%s", err.message);
     return ref;
+}
+
+static aia_drift_reference *prepare(const aia_frame *f)
+{
+    return prepare_on(f, 0);
 }
 
 static aia_drift_report *check(const aia_drift_reference *ref, const aia_frame *cur,
@@ -165,7 +171,7 @@ static void test_defaults_boundary(void **state)
     assert_int_equal(aia_frame_add_categorical(f, "two_missing", c, &err), AIA_OK);
     const char *names[] = {"full", "one_missing", "two", "two_missing"};
     aia_drift_reference *ref;
-    assert_int_equal(aia_drift_reference_create(f, names, 4, &ref, &err), AIA_OK);
+    assert_int_equal(aia_drift_reference_create(f, names, 4, 2, &ref, &err), AIA_OK);
     assert_int_equal(aia_drift_reference_n_features(ref), 4);
     assert_string_equal(aia_drift_reference_feature(ref, 1), "one_missing");
     assert_int_equal(aia_drift_reference_type(ref, 2), AIA_COLUMN_CATEGORICAL);
@@ -474,7 +480,7 @@ static void test_category_union_from_csv(void **state)
     const char *names[] = {"plan", "amount"};
     aia_drift_reference *ref;
     aia_error err;
-    assert_int_equal(aia_drift_reference_create(a, names, 2, &ref, &err), AIA_OK);
+    assert_int_equal(aia_drift_reference_create(a, names, 2, 1, &ref, &err), AIA_OK);
     aia_drift_report *rep = check(ref, b, NULL);
     /* plan: reference basic 2, plus 1, pro 2; current basic 2, plus 1, pro 2 */
     assert_string_equal(rep->features[0].test, "chi_square");
@@ -502,7 +508,7 @@ static void test_reference_reused(void **state)
     for (uint64_t s = 0; s < 4; s++) {
         aia_frame *b = six(300 + 100 * s, 60 + s, s % 2 ? 1.0 : 0.0, (int)(s % 2));
         aia_drift_report *reused = check(ref, b, NULL);
-        aia_drift_reference *fresh = prepare(a);
+        aia_drift_reference *fresh = prepare_on(a, (int)s + 1); /* 1 to 4 threads */
         aia_drift_report *once = check(fresh, b, NULL);
         expect_same_report(reused, once);
         /* (Unshifted features may drift by chance at p < 0.05 on these seeds;
@@ -554,13 +560,13 @@ static void test_reference_errors(void **state)
     aia_drift_reference *ref = (aia_drift_reference *)1;
     aia_error err;
     const char *ghost[] = {"f1", "ghost"};
-    expect_error(aia_drift_reference_create(a, ghost, 2, &ref, &err), &err,
+    expect_error(aia_drift_reference_create(a, ghost, 2, 2, &ref, &err), &err,
                  (const char *[]){"feature 'ghost'", "column 'ghost' not found", "'f1'", NULL});
     assert_null(ref);
     const char *twice[] = {"f1", "f3", "f1"};
-    expect_error(aia_drift_reference_create(a, twice, 3, &ref, &err), &err,
+    expect_error(aia_drift_reference_create(a, twice, 3, 0, &ref, &err), &err,
                  (const char *[]){"'f1' is listed twice", "positions 0 and 2", NULL});
-    expect_error(aia_drift_reference_create(a, SIX, 0, &ref, &err), &err,
+    expect_error(aia_drift_reference_create(a, SIX, 0, 0, &ref, &err), &err,
                  (const char *[]){"no feature columns", NULL});
     /* all missing in the reference */
     double nan3[3] = {NAN, NAN, NAN}, ok3[3] = {1, 2, 3};
@@ -569,12 +575,21 @@ static void test_reference_errors(void **state)
     assert_int_equal(aia_frame_add_numeric(m, "empty", nan3, NULL, &err), AIA_OK);
     assert_int_equal(aia_frame_add_numeric(m, "fine", ok3, NULL, &err), AIA_OK);
     const char *empty[] = {"fine", "empty"};
-    expect_error(aia_drift_reference_create(m, empty, 2, &ref, &err), &err,
+    expect_error(aia_drift_reference_create(m, empty, 2, 2, &ref, &err), &err,
                  (const char *[]){"feature 'empty'", "no non-missing value in the reference",
                                   "all 3 rows missing", NULL});
+    /* Two failing features on two threads: the first is the one reported. */
+    const char *both[] = {"empty", "ghost"};
+    expect_error(aia_drift_reference_create(m, both, 2, 2, &ref, &err), &err,
+                 (const char *[]){"feature 'empty'", NULL});
+    expect_error(aia_drift_reference_create(m, empty, 2, -1, &ref, &err), &err,
+                 (const char *[]){"threads -1 is negative", NULL});
+    const char *unnamed[] = {"fine", ""};
+    expect_error(aia_drift_reference_create(m, unnamed, 2, 0, &ref, &err), &err,
+                 (const char *[]){"feature 1 has no name", NULL});
     aia_frame *z;
     assert_int_equal(aia_frame_create(0, "nothing", &z, &err), AIA_OK);
-    expect_error(aia_drift_reference_create(z, SIX, 1, &ref, &err), &err,
+    expect_error(aia_drift_reference_create(z, SIX, 1, 0, &ref, &err), &err,
                  (const char *[]){"frame 'nothing' has no rows", NULL});
     aia_frame_free(z);
     aia_frame_free(m);
