@@ -53,8 +53,8 @@
  * with no non-missing value on one side (column and side named), an option
  * for a feature that is not one of the reference's, an unknown test name,
  * a test that does not fit the column type, a threshold that is negative or
- * not finite, a drift share outside [0, 1), threads < 0, an empty feature
- * name;
+ * not finite, a drift share outside [0, 1), threads < 0, PSI bins outside
+ * 0..AIA_PSI_MAX_BINS, an empty feature name;
  * AIA_RESOURCE_EXHAUSTED when out of memory. `err` may be NULL.
  *
  * Ownership: the caller frees a reference with aia_drift_reference_free and

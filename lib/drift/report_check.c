@@ -90,6 +90,12 @@ static aia_status apply_options(const aia_drift_reference *ref, const aia_drift_
         return aia_error_set(err, AIA_INVALID_ARGUMENT,
                              "drift options: drift_share %g must be in [0, 1) (0 = %g)",
                              opt->drift_share, AIA_DRIFT_SHARE_THRESHOLD);
+    if (opt->psi.bins < 0 || opt->psi.bins > AIA_PSI_MAX_BINS ||
+        (opt->psi.binning != AIA_PSI_QUANTILE && opt->psi.binning != AIA_PSI_EQUAL_WIDTH))
+        return aia_error_set(err, AIA_INVALID_ARGUMENT,
+                             "drift options: psi.bins %d must be 0 (= %d) or 1..%d, psi.binning "
+                             "quantile or equal-width",
+                             opt->psi.bins, AIA_PSI_DEFAULT_BINS, AIA_PSI_MAX_BINS);
     if (opt->threads < 0)
         return aia_error_set(err, AIA_INVALID_ARGUMENT, "drift options: threads %d is negative",
                              opt->threads);

@@ -414,6 +414,15 @@ static void test_statistics_match_direct_calls(void **state)
             expect_bits(feature(def, "f2")->p_value, all.ks.p_value);
         } else if (t == 1) {
             expect_bits(feature(ovr, "f1")->statistic, all.psi.psi);
+            aia_psi_options po = {20, AIA_PSI_EQUAL_WIDTH};
+            aia_psi_result psi;
+            assert_int_equal(aia_drift_psi(r, k, c, nc, &po, &psi, &err), AIA_OK);
+            aia_drift_options o2 = opt;
+            o2.psi = po;
+            aia_drift_report *eq = check(ref, b, &o2);
+            expect_bits(feature(eq, "f1")->statistic, psi.psi);
+            assert_true(psi.psi != all.psi.psi);
+            aia_drift_report_free(eq);
         } else {
             expect_bits(feature(ovr, "f6")->statistic, all.wasserstein.normed);
         }
@@ -698,6 +707,9 @@ static void test_option_errors(void **state)
     aia_drift_options_init(&opt);
     opt.threads = -2;
     expect_check_error(ref, b, &opt, (const char *[]){"threads -2", NULL});
+    aia_drift_options_init(&opt);
+    opt.psi.bins = AIA_PSI_MAX_BINS + 1;
+    expect_check_error(ref, b, &opt, (const char *[]){"psi.bins 1001", NULL});
     aia_drift_reference_free(ref);
     aia_frame_free(a);
     aia_frame_free(b);
