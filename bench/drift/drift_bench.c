@@ -7,8 +7,11 @@
  * when the reference has more than 1,000 rows:
  *   - numeric columns: normed Wasserstein distance (Wasserstein-1 over the
  *     reference's population standard deviation), drift when >= 0.1;
- *   - categorical columns: Jensen-Shannon distance (base 2) of the category
- *     frequencies, drift when >= 0.1.
+ *   - categorical columns: Jensen-Shannon distance of the category
+ *     frequencies, drift when >= 0.1 — with natural logarithms, as Evidently
+ *     computes it (scipy's jensenshannon with base=None): lib/drift returns
+ *     the base-2 distance d2, and the natural-log one is d2 * sqrt(ln 2)
+ *     (the divergence scales by 1/ln 2, the distance by its square root).
  * The check runs in two phases, as a monitor would: "prepare" copies and
  * sorts every reference column once (and counts the reference categories),
  * "check" copies each current column, and computes the statistic against
@@ -157,8 +160,11 @@ static void check_categorical(feature *f) {
         slot[k] = s < nr ? s : n++;
         cur_counts[slot[k]] += cur_by_code[k];
     }
-    f->status = aia_drift_jensen_shannon(ref_counts, cur_counts, n, &f->statistic, &f->err);
-    if (f->status == AIA_OK) f->drifted = f->statistic >= THRESHOLD;
+    double d2;
+    f->status = aia_drift_jensen_shannon(ref_counts, cur_counts, n, &d2, &f->err);
+    if (f->status != AIA_OK) goto out;
+    f->statistic = d2 * sqrt(M_LN2); /* Evidently's natural-log distance */
+    f->drifted = f->statistic >= THRESHOLD;
 out:
     free(ref_counts);
     free(cur_counts);
@@ -328,10 +334,10 @@ int main(int argc, char **argv) {
     printf(" ],\n \"features\": [\n");
     for (size_t i = 0; i < n; i++) {
         int num = fs[i].ref->type == AIA_COLUMN_NUMERIC;
-        printf("  {\"column\": \"%s\", \"type\": \"%s\", \"method\": \"%s\", \"statistic\": %.10g, "
+        printf("  {\"column\": \"%s\", \"type\": \"%s\", \"method\": \"%s\", \"statistic\": %.17g, "
                "\"threshold\": %g, \"drifted\": %s}%s\n",
                fs[i].ref->name, num ? "numeric" : "categorical",
-               num ? "wasserstein_normed" : "jensenshannon", fs[i].statistic, THRESHOLD,
+               num ? "wasserstein_normed" : "jensenshannon_ln", fs[i].statistic, THRESHOLD,
                fs[i].drifted ? "true" : "false", i + 1 < n ? "," : "");
     }
     printf(" ],\n \"drifted\": [");

@@ -1,0 +1,333 @@
+#!/usr/bin/env python3
+"""bench/drift/report.py — records and renders the drift benchmark
+(bench/drift_evidently.sh, issue 6).
+
+  report.py record --in RAW.json --time-file T --out REC.json --tool T --rows N
+                   --meta META.json --exit-status S --timeout S --wall S
+                   --loadavg-start L --loadavg-end L --commit C
+      completes one tool's JSON (or notes that it failed or was killed) with
+      the whole process's maximum RSS from /usr/bin/time -v, the machine
+      load, the expected drifted columns and whether the tool found them.
+  report.py summary REC.json...
+      prints one line per record.
+  report.py render --results DIR --benchmarks BENCHMARKS.md --commit C
+                   --rows N --small-rows N
+      writes the section between "<!-- bench/drift_evidently.sh: begin -->"
+      and "<!-- bench/drift_evidently.sh: end -->" of BENCHMARKS.md
+      (appended the first time; the rest of the file is left as it is, and
+      bench/report.py render carries the block through).
+"""
+import argparse
+import datetime
+import glob
+import json
+import os
+import platform
+import sys
+
+BEGIN = "<!-- bench/drift_evidently.sh: begin -->"
+END = "<!-- bench/drift_evidently.sh: end -->"
+TITLE = "## DriftService: drift checks against Evidently and SciPy (issue 6)"
+GOAL_EVIDENTLY = 20.0
+GOAL_SCIPY = 10.0
+
+
+def time_v(path):
+    """Maximum resident set size (kB) and elapsed seconds from /usr/bin/time -v."""
+    out = {}
+    if not path or not os.path.exists(path):
+        return out
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("Maximum resident set size (kbytes):"):
+                out["max_rss_kb"] = int(line.rsplit(":", 1)[1])
+            elif line.startswith("Elapsed (wall clock) time"):
+                v = line.rsplit(": ", 1)[1]
+                parts = [float(p) for p in v.split(":")]
+                s = 0.0
+                for p in parts:
+                    s = s * 60 + p
+                out["elapsed_s"] = s
+            elif line.startswith("User time (seconds):"):
+                out["user_s"] = float(line.rsplit(":", 1)[1])
+            elif line.startswith("System time (seconds):"):
+                out["sys_s"] = float(line.rsplit(":", 1)[1])
+    return out
+
+
+def cmd_record(a):
+    with open(a.meta) as f:
+        meta = json.load(f)
+    rec = {}
+    if a.exit_status == 0:
+        with open(a.__dict__["in"]) as f:
+            rec = json.load(f)
+    rec.update({
+        "tool": a.tool, "rows": a.rows, "exit_status": a.exit_status,
+        "timeout_s": a.timeout, "killed": a.exit_status in (137, 124),
+        "process": time_v(a.time_file), "wall_process_s": a.wall,
+        "loadavg_start": a.loadavg_start, "loadavg_end": a.loadavg_end,
+        "commit": a.commit, "expected_drifted": meta["shifted"],
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    })
+    if "drifted" in rec:
+        rec["matches_expected"] = sorted(rec["drifted"]) == sorted(meta["shifted"])
+    with open(a.out, "w") as f:
+        json.dump(rec, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
+def load(paths):
+    recs = []
+    for p in paths:
+        with open(p) as f:
+            recs.append(json.load(f))
+    return recs
+
+
+def run_of(rec, threads):
+    for r in rec.get("runs", []):
+        if r["threads"] == threads:
+            return r
+    return None
+
+
+def cmd_summary(a):
+    for rec in load(a.records):
+        head = "%-9s %8d rows" % (rec["tool"], rec["rows"])
+        if rec["exit_status"] != 0:
+            print("%s: failed (exit %d%s)" % (head, rec["exit_status"],
+                                              ", killed at the time limit" if rec["killed"] else ""))
+            continue
+        runs = ", ".join("%d thr %.3f s" % (r["threads"], r["total_s"]) for r in rec["runs"])
+        print("%s: load %.2f s, check %s, drifted %s%s" % (
+            head, rec["load"]["total_s"], runs, ",".join(rec["drifted"]),
+            "" if rec["matches_expected"] else " (EXPECTED %s)" % ",".join(rec["expected_drifted"])))
+
+
+def mib(kb):
+    return "%.0f MiB" % (kb / 1024.0) if kb and kb > 0 else "—"
+
+
+def secs(s):
+    if s is None:
+        return "—"
+    return "%.3f s" % s if s < 10 else "%.1f s" % s
+
+
+def machine():
+    m = {"nproc": os.cpu_count(), "kernel": platform.release()}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    m["cpu"] = line.split(":", 1)[1].strip()
+                    break
+        with open("/proc/meminfo") as f:
+            kb = int(f.readline().split()[1])
+            m["mem"] = "%.0f GiB" % (kb / 1024 / 1024)
+    except OSError:
+        pass
+    return m
+
+
+def size_table(recs, rows, w):
+    by = {r["tool"]: r for r in recs if r["rows"] == rows}
+    if not by:
+        return
+    w("### %s reference rows and %s current rows" % ("{:,}".format(rows), "{:,}".format(rows)))
+    w("")
+    w("| | threads | load both CSVs | drift check (from loaded data) | peak RSS during the check "
+      "(VmHWM) | process max RSS | drifted columns found |")
+    w("|---|---|---|---|---|---|---|")
+    labels = {"aia": "aia — lib/drift (DriftService not built yet)",
+              "evidently": "Evidently DataDriftPreset", "scipy": "SciPy loop"}
+    lines = []
+    for tool in ("aia", "evidently", "scipy"):
+        rec = by.get(tool)
+        if rec is None:
+            continue
+        if rec["exit_status"] != 0:
+            why = ("killed after %d s (time limit)" % rec["timeout_s"]) if rec["killed"] \
+                else "failed (exit %d)" % rec["exit_status"]
+            lines.append("| %s | | | %s | | %s | |" % (labels[tool], why,
+                                                     mib(rec["process"].get("max_rss_kb"))))
+            continue
+        found = ", ".join(rec["drifted"]) + ("" if rec["matches_expected"] else " **(≠ expected)**")
+        for r in rec["runs"]:
+            extra = ""
+            if tool == "aia":
+                extra = " (sort reference %s + check current %s)" % (secs(r["prepare_s"]),
+                                                                      secs(r["check_s"]))
+            elif tool == "evidently":
+                extra = " (Dataset.from_pandas %s + report %s)" % (secs(r["dataset_s"]),
+                                                                  secs(r["report_s"]))
+            lines.append("| %s | %d | %s | **%s**%s | %s | %s | %s |" % (
+                labels[tool], r["threads"], secs(rec["load"]["total_s"]), secs(r["total_s"]),
+                extra, mib(r["hwm_kb"]), mib(rec["process"].get("max_rss_kb")), found))
+    for line in lines:
+        w(line)
+    w("")
+    aia = by.get("aia")
+    if aia and aia["exit_status"] == 0:
+        rat = []
+        for peer, goal in (("evidently", GOAL_EVIDENTLY), ("scipy", GOAL_SCIPY)):
+            rec = by.get(peer)
+            if not rec or rec["exit_status"] != 0:
+                continue
+            p = rec["runs"][0]["total_s"]
+            for r in aia["runs"]:
+                x = p / r["total_s"]
+                rat.append("%s / aia (%d thread%s): **%.0f×** (goal ≥ %.0f×: %s)" % (
+                    labels[peer], r["threads"], "s" if r["threads"] > 1 else "", x, goal,
+                    "met" if x >= goal else "NOT met"))
+        if rat:
+            w("Ratios of the drift-check times (loading excluded):")
+            w("")
+            for r in rat:
+                w("- " + r)
+            w("")
+    ok = [r for r in by.values() if r["exit_status"] == 0]
+    if ok:
+        same = len({tuple(sorted(r["drifted"])) for r in ok}) == 1
+        exp = ok[0]["expected_drifted"]
+        w("Drifted columns: %s (shifted by construction: %s)." % (
+            "all %d methods found the same set" % len(ok) if same
+            else "the methods DISAGREE (see the table)", ", ".join(exp)))
+        w("")
+
+
+def stat_agreement(recs, rows, w):
+    by = {r["tool"]: r for r in recs if r["rows"] == rows and r["exit_status"] == 0}
+    if "aia" not in by or len(by) < 2:
+        return
+    a = {f["column"]: f["statistic"] for f in by["aia"]["features"]}
+    parts = []
+    for peer in ("evidently", "scipy"):
+        if peer not in by:
+            continue
+        p = {f["column"]: f["statistic"] for f in by[peer]["features"]}
+        diff = max(abs(a[c] - p[c]) for c in a if c in p)
+        parts.append("%s %.1e" % (peer, diff))
+    w("Largest difference of a column's statistic between aia and the peers (%s rows): %s." % (
+        "{:,}".format(rows), ", ".join(parts)))
+    w("")
+
+
+def section(recs, commit, rows, small_rows):
+    out = []
+    w = out.append
+    m = machine()
+    any_rec = recs[0] if recs else {}
+    w(BEGIN)
+    w(TITLE)
+    w("")
+    w("**aia's side is lib/drift called directly** (bench/drift/drift_bench.c: lib/data "
+      "reads the CSV files, lib/drift computes the statistics), **not DriftService**, which "
+      "is not built yet; the end-to-end figure replaces it once the service lands "
+      "(the harness stays as it is).")
+    w("")
+    w("- Machine: %s, %s cores, %s RAM, Linux %s" % (m.get("cpu", "?"), m["nproc"],
+                                                  m.get("mem", "?"), m["kernel"]))
+    w("- Date: %s; commit %s" % (any_rec.get("date", "?"), commit))
+    w("- Command: `bench/drift_evidently.sh` (BENCH_DRIFT_ROWS=%s, BENCH_DRIFT_SMALL_ROWS=%s); "
+      "each tool is its own process, one after the other, started once the 1-minute load "
+      "average is below 1:" % (rows, small_rows))
+    w("  - aia: `aia-drift-bench --threads 1,2 --reference reference.csv --current current.csv` "
+      "(//bench/drift:aia-drift-bench, opt, jemalloc)")
+    w("  - Evidently: `peers.py --tool evidently` — `Report([DataDriftPreset()]).run(current_data, "
+      "reference_data)` on `Dataset.from_pandas` with the 20 numeric and 5 categorical columns "
+      "declared")
+    w("  - SciPy: `peers.py --tool scipy` — per numeric column `scipy.stats.ks_2samp` + "
+      "`scipy.stats.wasserstein_distance`, per categorical column `scipy.stats.chisquare` + "
+      "`scipy.spatial.distance.jensenshannon`")
+    vers = next((r.get("versions") for r in recs if r.get("tool") == "evidently"
+                 and r.get("versions")), None) or next(
+        (r.get("versions") for r in recs if r.get("versions")), None)
+    if vers:
+        w("- Versions: " + ", ".join("%s %s" % kv for kv in sorted(vers.items())))
+    loads = sorted({"%s → %s" % (r["loadavg_start"], r["loadavg_end"]) for r in recs})
+    w("- Load average (1/5/15 min) at start → end of each process: " + "; ".join(loads))
+    w("")
+    w("Data (bench/drift/make_data.py, seeded): reference and current sets of the same size, "
+      "20 numeric columns (normal, log-normal, uniform, exponential) and 5 categorical ones of "
+      "10 categories; in the current set num_2, num_5 and num_11 are moved by half a standard "
+      "deviation and cat_3's category probabilities are reversed. Test per column: Evidently's "
+      "default for more than 1,000 reference rows — normed Wasserstein distance for numeric "
+      "columns, Jensen–Shannon distance (natural logarithm, as Evidently calls SciPy) for "
+      "categorical ones, drift at ≥ 0.1 — which aia and the SciPy loop apply too. Times are "
+      "from data already in memory (loading both CSV files is reported apart); aia's check is "
+      "its two phases, sorting each reference column once (what a monitor keeps between "
+      "windows) and checking the current window against it, and the figure counts both. "
+      "Peak RSS during the check is VmHWM reset (/proc/self/clear_refs) just before it, so "
+      "it includes the loaded data; the process maximum is /usr/bin/time -v's.")
+    w("")
+    sizes = sorted({r["rows"] for r in recs}, reverse=True)
+    for n in sizes:
+        size_table(recs, n, w)
+        stat_agreement(recs, n, w)
+    for r in recs:
+        if r["tool"] == "scipy" and r["exit_status"] == 0:
+            run = r["runs"][0]
+            w("SciPy loop, %s rows: the p < 0.05 tests would flag KS %s, chi-square %s. "
+              "(KS at p < 0.05 flags about one unshifted column in 20 by chance. Chi-square "
+              "against the reference's proportions takes them as exact, ignoring their own "
+              "sampling error, so it flags unshifted columns far more often than 5 %% of the "
+              "time; Evidently uses it only up to 1,000 reference rows.)" % ("{:,}".format(r["rows"]),
+                                    ", ".join(run.get("ks_p_lt_0.05", [])) or "none",
+                                    ", ".join(run.get("chi2_p_lt_0.05", [])) or "none"))
+            w("")
+    w(END)
+    return "\n".join(out) + "\n"
+
+
+def cmd_render(a):
+    recs = load(sorted(glob.glob(os.path.join(a.results, "rows-*.json"))))
+    recs.sort(key=lambda r: (-r["rows"], r["tool"]))
+    text = section(recs, a.commit, a.rows, a.small_rows)
+    try:
+        with open(a.benchmarks) as f:
+            old = f.read()
+    except FileNotFoundError:
+        old = "# Benchmarks\n"
+    if BEGIN in old and END in old:
+        head, rest = old.split(BEGIN, 1)
+        new = head + text.rstrip("\n") + rest.split(END, 1)[1]
+    else:
+        new = old.rstrip("\n") + "\n\n" + text
+    with open(a.benchmarks, "w") as f:
+        f.write(new)
+    sys.stdout.write(text)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("record")
+    r.add_argument("--in", required=True)
+    r.add_argument("--time-file")
+    r.add_argument("--out", required=True)
+    r.add_argument("--tool", required=True)
+    r.add_argument("--rows", type=int, required=True)
+    r.add_argument("--meta", required=True)
+    r.add_argument("--exit-status", type=int, required=True)
+    r.add_argument("--timeout", type=int, default=0)
+    r.add_argument("--wall", type=float, required=True)
+    r.add_argument("--loadavg-start", default="")
+    r.add_argument("--loadavg-end", default="")
+    r.add_argument("--commit", default="")
+    s = sub.add_parser("summary")
+    s.add_argument("records", nargs="+")
+    d = sub.add_parser("render")
+    d.add_argument("--results", required=True)
+    d.add_argument("--benchmarks", required=True)
+    d.add_argument("--commit", default="")
+    d.add_argument("--rows", type=int, default=1000000)
+    d.add_argument("--small-rows", type=int, default=100000)
+    a = p.parse_args()
+    {"record": cmd_record, "summary": cmd_summary, "render": cmd_render}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# bench/drift_evidently.sh — drift checks against Evidently and a plain SciPy
+# loop (issue 6): 20 numeric and 5 categorical columns, a reference and a
+# current data set of BENCH_DRIFT_ROWS rows each.
+#
+#   1. a venv at $BENCH_OUT/drift-venv with bench/drift/requirements.txt
+#      (PyPI: evidently, pandas, numpy, scipy), once
+#   2. bench/drift/make_data.py: the seeded data, $BENCH_OUT/drift/rows-N/
+#      {reference,current}.csv (kept while its parameters match), with
+#      num_2, num_5, num_11 and cat_3 shifted in the current data
+#   3. build //bench/drift:aia-drift-bench (opt), copied to $BENCH_OUT/bin
+#   4. one process per tool, one after the other, after waiting (up to 2 min)
+#      for a 1-minute load average below 1:
+#        aia        lib/drift called directly (DriftService is not built yet),
+#                   1 and then 2 threads in the same process
+#        scipy      ks_2samp + wasserstein_distance per numeric column,
+#                   chisquare + jensenshannon per categorical one
+#        evidently  Report([DataDriftPreset()]), killed after
+#                   BENCH_DRIFT_EVIDENTLY_TIMEOUT seconds
+#      Each loads both CSV files first (timed apart) and prints one JSON
+#      object (timings, VmHWM, per-column statistic and verdict), which
+#      lands in $BENCH_OUT/results/drift/rows-N-TOOL.json. The same three
+#      runs are then made at BENCH_DRIFT_SMALL_ROWS rows (0 = skip).
+#   5. unless --no-render: bench/drift/report.py render writes the section
+#      "DriftService: drift checks against Evidently and SciPy (issue 6)" of
+#      BENCHMARKS.md between its markers (the rest of the file untouched).
+#
+#   bench/drift_evidently.sh                          # 10^6 rows, then 10^5
+#   BENCH_DRIFT_ROWS=100000 BENCH_DRIFT_SMALL_ROWS=0 bench/drift_evidently.sh --no-render
+#
+# Knobs: BENCH_DRIFT_ROWS (1000000), BENCH_DRIFT_SMALL_ROWS (100000),
+# BENCH_DRIFT_TOOLS ("aia scipy evidently"), BENCH_DRIFT_THREADS (aia's
+# thread counts, "1,2"), BENCH_DRIFT_EVIDENTLY_TIMEOUT (600), BENCH_OUT.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+render=1 build=1
+for arg in "$@"; do
+    case "$arg" in
+        --no-render) render=0 ;;
+        --no-build) build=0 ;;
+        *) bench_die "unknown argument $arg" ;;
+    esac
+done
+
+ROWS="${BENCH_DRIFT_ROWS:-1000000}"
+SMALL_ROWS="${BENCH_DRIFT_SMALL_ROWS:-100000}"
+TOOLS="${BENCH_DRIFT_TOOLS:-aia scipy evidently}"
+THREADS="${BENCH_DRIFT_THREADS:-1,2}"
+EV_TIMEOUT="${BENCH_DRIFT_EVIDENTLY_TIMEOUT:-600}"
+VENV="$BENCH_OUT/drift-venv"
+RESULTS="$BENCH_OUT/results/drift"
+RAW="$BENCH_OUT/raw/drift"
+DRIFT_BIN="$BENCH_OUT/bin/aia-drift-bench"
+REPORT="$BENCH_ROOT/bench/drift/report.py"
+
+command -v python3 >/dev/null || bench_die "python3 not found"
+command -v timeout >/dev/null || bench_die "timeout not found"
+mkdir -p "$RESULTS" "$RAW"
+
+# 1. The peers, from PyPI, in a venv of their own (never the system Python).
+req="$BENCH_ROOT/bench/drift/requirements.txt"
+if [ ! -x "$VENV/bin/python" ] || ! cmp -s "$req" "$VENV/requirements.txt"; then
+    bench_log "installing the peers into $VENV ($(grep -v '^#' "$req" | tr '\n' ' '))"
+    python3 -m venv "$VENV" || bench_die "python3 -m venv failed (Debian: apt-get install python3-venv)"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$req" \
+        || bench_die "pip install -r bench/drift/requirements.txt failed"
+    cp "$req" "$VENV/requirements.txt"
+fi
+
+# 3. Our driver.
+if [ "$build" = 1 ] || [ ! -x "$DRIFT_BIN" ]; then
+    mkdir -p "$BENCH_OUT/bin"
+    ( cd "$BENCH_ROOT" && bazel build --compilation_mode=opt //bench/drift:aia-drift-bench ) \
+        || bench_die "bazel build //bench/drift:aia-drift-bench failed"
+    bin="$(cd "$BENCH_ROOT" && bazel info --compilation_mode=opt bazel-bin 2>/dev/null)/bench/drift/aia-drift-bench"
+    [ -x "$bin" ] || bench_die "no binary at $bin"
+    install -m 0755 "$bin" "$DRIFT_BIN"
+fi
+
+commit="$(cd "$BENCH_ROOT" && git rev-parse --short=12 HEAD)"
+# BENCHMARKS.md itself (rewritten by every run) does not count as a change.
+[ -z "$(cd "$BENCH_ROOT" && git status --porcelain --untracked-files=no -- . ':!BENCHMARKS.md')" ] \
+    || commit="$commit (with uncommitted changes)"
+
+wait_quiet() {
+    for _ in $(seq 1 12); do
+        awk -v l="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN { exit !(l < 1.0) }' && return 0
+        sleep 10
+    done
+    bench_log "load still $(cut -d' ' -f1-3 /proc/loadavg) after 2 min: measuring anyway (recorded)"
+}
+
+# 2 and 4, for one data size.
+run_size() {
+    local rows="$1" data="$BENCH_OUT/drift/rows-$1"
+    "$VENV/bin/python" "$BENCH_ROOT/bench/drift/make_data.py" --rows "$rows" --out "$data" \
+        || bench_die "make_data.py failed"
+    local tool name cmd limit rc
+    for tool in $TOOLS; do
+        case "$tool" in
+            aia) cmd=("$DRIFT_BIN" --threads "$THREADS") limit=0 ;;
+            scipy|evidently)
+                cmd=("$VENV/bin/python" "$BENCH_ROOT/bench/drift/peers.py" --tool "$tool"
+                     --meta "$data/meta.json")
+                limit=0
+                [ "$tool" = evidently ] && limit="$EV_TIMEOUT" ;;
+            *) bench_die "unknown tool $tool" ;;
+        esac
+        cmd+=(--reference "$data/reference.csv" --current "$data/current.csv")
+        name="rows-$rows-$tool"
+        wait_quiet
+        local load0 load1 w0 w1
+        load0="$(cut -d' ' -f1-3 /proc/loadavg)"
+        bench_log "$name (load $load0)"
+        w0="$(date +%s.%N)"
+        rc=0
+        # /usr/bin/time -v: the whole process's maximum RSS, next to the
+        # driver's own VmHWM readings.
+        timeout --signal=KILL "$limit" /usr/bin/time -v -o "$RAW/$name.time" "${cmd[@]}" \
+            >"$RAW/$name.json" 2>"$RAW/$name.err" || rc=$?
+        w1="$(date +%s.%N)"
+        load1="$(cut -d' ' -f1-3 /proc/loadavg)"
+        if [ "$rc" != 0 ]; then
+            tail -5 "$RAW/$name.err" >&2
+            bench_log "$name: exit status $rc (137: killed after ${limit}s)"
+        fi
+        python3 "$REPORT" record --in "$RAW/$name.json" --time-file "$RAW/$name.time" \
+            --out "$RESULTS/$name.json" --tool "$tool" --rows "$rows" --meta "$data/meta.json" \
+            --exit-status "$rc" --timeout "$limit" \
+            --wall "$(awk -v a="$w0" -v b="$w1" 'BEGIN { print b - a }')" \
+            --loadavg-start "$load0" --loadavg-end "$load1" --commit "$commit" \
+            || bench_die "$name: could not record results"
+    done
+}
+
+run_size "$ROWS"
+[ "$SMALL_ROWS" != 0 ] && [ "$SMALL_ROWS" != "$ROWS" ] && run_size "$SMALL_ROWS"
+python3 "$REPORT" summary "$RESULTS"/rows-*.json
+
+# 5. The section of BENCHMARKS.md.
+if [ "$render" = 1 ]; then
+    python3 "$REPORT" render --results "$RESULTS" --benchmarks "$BENCH_ROOT/BENCHMARKS.md" \
+        --commit "$commit" --rows "$ROWS" --small-rows "$SMALL_ROWS" >/dev/null \
+        || bench_die "report.py render failed"
+    bench_log "wrote the drift section of BENCHMARKS.md"
+fi
