@@ -12,7 +12,8 @@
 #   4. one process per tool, one after the other, after waiting (up to 2 min)
 #      for a 1-minute load average below 1:
 #        aia        lib/drift called directly (DriftService is not built yet),
-#                   1 and then 2 threads in the same process
+#                   1 and then 2 threads in the same process, BENCH_DRIFT_REPEATS
+#                   times each (the report shows the median)
 #        scipy      ks_2samp + wasserstein_distance per numeric column,
 #                   chisquare + jensenshannon per categorical one
 #        evidently  Report([DataDriftPreset()]), killed after
@@ -30,7 +31,8 @@
 #
 # Knobs: BENCH_DRIFT_ROWS (1000000), BENCH_DRIFT_SMALL_ROWS (100000),
 # BENCH_DRIFT_TOOLS ("aia scipy evidently"), BENCH_DRIFT_THREADS (aia's
-# thread counts, "1,2"), BENCH_DRIFT_EVIDENTLY_TIMEOUT (600), BENCH_OUT.
+# thread counts, "1,2"), BENCH_DRIFT_REPEATS (3, aia's runs per thread count),
+# BENCH_DRIFT_EVIDENTLY_TIMEOUT (600), BENCH_OUT.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -47,6 +49,7 @@ ROWS="${BENCH_DRIFT_ROWS:-1000000}"
 SMALL_ROWS="${BENCH_DRIFT_SMALL_ROWS:-100000}"
 TOOLS="${BENCH_DRIFT_TOOLS:-aia scipy evidently}"
 THREADS="${BENCH_DRIFT_THREADS:-1,2}"
+REPEATS="${BENCH_DRIFT_REPEATS:-3}"
 EV_TIMEOUT="${BENCH_DRIFT_EVIDENTLY_TIMEOUT:-600}"
 VENV="$BENCH_OUT/drift-venv"
 RESULTS="$BENCH_OUT/results/drift"
@@ -99,7 +102,7 @@ run_size() {
     local tool name cmd limit rc
     for tool in $TOOLS; do
         case "$tool" in
-            aia) cmd=("$DRIFT_BIN" --threads "$THREADS") limit=0 ;;
+            aia) cmd=("$DRIFT_BIN" --threads "$THREADS" --repeats "$REPEATS") limit=0 ;;
             scipy|evidently)
                 cmd=("$VENV/bin/python" "$BENCH_ROOT/bench/drift/peers.py" --tool "$tool"
                      --meta "$data/meta.json")

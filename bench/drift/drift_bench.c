@@ -16,8 +16,9 @@
  * sorts every reference column once (and counts the reference categories),
  * "check" copies each current column, and computes the statistic against
  * the sorted reference. It runs once per thread count given (--threads
- * 1,2), the columns spread over a lib/base team; the runs must agree to the
- * bit, and the program fails if they do not.
+ * 1,2), the columns spread over a lib/base team, --repeats times each
+ * (sub-second timings are easily disturbed: the report takes the median);
+ * all runs must agree to the bit, and the program fails if they do not.
  *
  * Memory: VmHWM (/proc/self/status) after loading, and for each run the
  * high-water mark over that run alone (reset through /proc/self/clear_refs
@@ -43,6 +44,7 @@
 
 #define THRESHOLD 0.1
 #define MAX_RUNS 8
+#define MAX_REPEATS 20
 
 static double now_s(void) {
     struct timespec ts;
@@ -192,7 +194,7 @@ static void check_part(void *arg, int part, int n_parts) {
 }
 
 typedef struct run_result {
-    int threads, hwm_reset;
+    int threads, repeat, hwm_reset;
     double prepare_s, check_s;
     long rss_before_kb, hwm_kb;
 } run_result;
@@ -277,16 +279,20 @@ static int parse_threads(const char *s, int *out) {
 
 int main(int argc, char **argv) {
     const char *ref_path = NULL, *cur_path = NULL, *threads_arg = "1,2";
+    int repeats = 3;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--reference")) ref_path = argv[i + 1];
         else if (!strcmp(argv[i], "--current")) cur_path = argv[i + 1];
         else if (!strcmp(argv[i], "--threads")) threads_arg = argv[i + 1];
+        else if (!strcmp(argv[i], "--repeats")) repeats = atoi(argv[i + 1]);
         else ref_path = NULL, i = argc;
     }
     int threads[MAX_RUNS];
     int n_runs = parse_threads(threads_arg, threads);
-    if (!ref_path || !cur_path || argc % 2 == 0 || n_runs < 1) {
-        fprintf(stderr, "usage: aia-drift-bench --reference F --current F [--threads 1,2]\n");
+    if (!ref_path || !cur_path || argc % 2 == 0 || n_runs < 1 || repeats < 1 ||
+        repeats > MAX_REPEATS) {
+        fprintf(stderr, "usage: aia-drift-bench --reference F --current F [--threads 1,2] "
+                        "[--repeats 1..%d]\n", MAX_REPEATS);
         return 2;
     }
 
@@ -299,12 +305,14 @@ int main(int argc, char **argv) {
 
     size_t n;
     feature *fs = match_columns(ref, cur, &n);
-    run_result runs[MAX_RUNS];
+    run_result runs[MAX_RUNS * MAX_REPEATS];
+    int n_done = n_runs * repeats;
     double *first = malloc((n ? n : 1) * sizeof *first);
     int *first_drift = malloc((n ? n : 1) * sizeof *first_drift);
     if (!first || !first_drift) die("malloc", NULL);
-    for (int r = 0; r < n_runs; r++) {
-        run(fs, n, threads[r], &runs[r]);
+    for (int r = 0; r < n_done; r++) {
+        run(fs, n, threads[r / repeats], &runs[r]);
+        runs[r].repeat = r % repeats;
         for (size_t i = 0; i < n; i++) {
             if (r == 0) {
                 first[i] = fs[i].statistic;
@@ -312,7 +320,8 @@ int main(int argc, char **argv) {
             } else if (memcmp(&first[i], &fs[i].statistic, sizeof first[i]) != 0 ||
                        first_drift[i] != fs[i].drifted) {
                 fprintf(stderr, "aia-drift-bench: '%s': %d threads gave %.17g, %d gave %.17g\n",
-                        fs[i].ref->name, threads[0], first[i], threads[r], fs[i].statistic);
+                        fs[i].ref->name, threads[0], first[i], runs[r].threads,
+                        fs[i].statistic);
                 return 1;
             }
         }
@@ -325,12 +334,12 @@ int main(int argc, char **argv) {
            "\"hwm_kb\": %ld},\n",
            t1 - t0, t2 - t1, t2 - t0, hwm_load);
     printf(" \"runs\": [\n");
-    for (int r = 0; r < n_runs; r++)
-        printf("  {\"threads\": %d, \"prepare_s\": %.6f, \"check_s\": %.6f, \"total_s\": %.6f, "
+    for (int r = 0; r < n_done; r++)
+        printf("  {\"threads\": %d, \"repeat\": %d, \"prepare_s\": %.6f, \"check_s\": %.6f, \"total_s\": %.6f, "
                "\"rss_before_kb\": %ld, \"hwm_kb\": %ld, \"hwm_reset\": %s}%s\n",
-               runs[r].threads, runs[r].prepare_s, runs[r].check_s,
+               runs[r].threads, runs[r].repeat, runs[r].prepare_s, runs[r].check_s,
                runs[r].prepare_s + runs[r].check_s, runs[r].rss_before_kb, runs[r].hwm_kb,
-               runs[r].hwm_reset ? "true" : "false", r + 1 < n_runs ? "," : "");
+               runs[r].hwm_reset ? "true" : "false", r + 1 < n_done ? "," : "");
     printf(" ],\n \"features\": [\n");
     for (size_t i = 0; i < n; i++) {
         int num = fs[i].ref->type == AIA_COLUMN_NUMERIC;

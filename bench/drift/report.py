@@ -86,11 +86,23 @@ def load(paths):
     return recs
 
 
-def run_of(rec, threads):
+def median_runs(rec):
+    """One run per thread count: the median by total time of its repeats
+    (aia repeats each thread count; the peers run once), with the number of
+    repeats in "n_repeats"."""
+    by = {}
     for r in rec.get("runs", []):
-        if r["threads"] == threads:
-            return r
-    return None
+        by.setdefault(r["threads"], []).append(r)
+    out = []
+    for t in sorted(by):
+        runs = sorted(by[t], key=lambda r: r["total_s"])
+        m = dict(runs[(len(runs) - 1) // 2])
+        m["n_repeats"] = len(runs)
+        m["min_total_s"] = runs[0]["total_s"]
+        m["max_total_s"] = runs[-1]["total_s"]
+        m["hwm_kb"] = max(r["hwm_kb"] for r in runs)
+        out.append(m)
+    return out
 
 
 def cmd_summary(a):
@@ -100,7 +112,7 @@ def cmd_summary(a):
             print("%s: failed (exit %d%s)" % (head, rec["exit_status"],
                                               ", killed at the time limit" if rec["killed"] else ""))
             continue
-        runs = ", ".join("%d thr %.3f s" % (r["threads"], r["total_s"]) for r in rec["runs"])
+        runs = ", ".join("%d thr %.3f s" % (r["threads"], r["total_s"]) for r in median_runs(rec))
         print("%s: load %.2f s, check %s, drifted %s%s" % (
             head, rec["load"]["total_s"], runs, ",".join(rec["drifted"]),
             "" if rec["matches_expected"] else " (EXPECTED %s)" % ",".join(rec["expected_drifted"])))
@@ -155,11 +167,12 @@ def size_table(recs, rows, w):
                                                      mib(rec["process"].get("max_rss_kb"))))
             continue
         found = ", ".join(rec["drifted"]) + ("" if rec["matches_expected"] else " **(≠ expected)**")
-        for r in rec["runs"]:
+        for r in median_runs(rec):
             extra = ""
             if tool == "aia":
-                extra = " (sort reference %s + check current %s)" % (secs(r["prepare_s"]),
-                                                                      secs(r["check_s"]))
+                extra = " (sort reference %s + check current %s; median of %d, range %s–%s)" % (
+                    secs(r["prepare_s"]), secs(r["check_s"]), r["n_repeats"],
+                    secs(r["min_total_s"]), secs(r["max_total_s"]))
             elif tool == "evidently":
                 extra = " (Dataset.from_pandas %s + report %s)" % (secs(r["dataset_s"]),
                                                                   secs(r["report_s"]))
@@ -176,8 +189,8 @@ def size_table(recs, rows, w):
             rec = by.get(peer)
             if not rec or rec["exit_status"] != 0:
                 continue
-            p = rec["runs"][0]["total_s"]
-            for r in aia["runs"]:
+            p = median_runs(rec)[0]["total_s"]
+            for r in median_runs(aia):
                 x = p / r["total_s"]
                 rat.append("%s / aia (%d thread%s): **%.0f×** (goal ≥ %.0f×: %s)" % (
                     labels[peer], r["threads"], "s" if r["threads"] > 1 else "", x, goal,
@@ -234,8 +247,9 @@ def section(recs, commit, rows, small_rows):
     w("- Command: `bench/drift_evidently.sh` (BENCH_DRIFT_ROWS=%s, BENCH_DRIFT_SMALL_ROWS=%s); "
       "each tool is its own process, one after the other, started once the 1-minute load "
       "average is below 1:" % (rows, small_rows))
-    w("  - aia: `aia-drift-bench --threads 1,2 --reference reference.csv --current current.csv` "
-      "(//bench/drift:aia-drift-bench, opt, jemalloc)")
+    w("  - aia: `aia-drift-bench --threads 1,2 --repeats 3 --reference reference.csv "
+      "--current current.csv` (//bench/drift:aia-drift-bench, opt, jemalloc; the median of "
+      "the 3 repeats per thread count is shown)")
     w("  - Evidently: `peers.py --tool evidently` — `Report([DataDriftPreset()]).run(current_data, "
       "reference_data)` on `Dataset.from_pandas` with the 20 numeric and 5 categorical columns "
       "declared")
