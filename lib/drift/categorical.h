@@ -52,11 +52,14 @@ aia_status aia_drift_chi_square(const int64_t *ref_counts, const int64_t *cur_co
 
 /* Jensen-Shannon distance with base-2 logarithms (in [0, 1]) between the
  * two frequency vectors, as scipy.spatial.distance.jensenshannon(p, q,
- * base=2) and Evidently's "jensenshannon" test on categorical columns: the
- * bins are the union of categories, frequencies count / total, no smoothing
- * (a category absent from one side has frequency 0 there, which the
- * formula handles: 0 log 0 = 0). 0 for identical frequencies, 1 for
- * disjoint supports. Errors as in the file comment. */
+ * base=2), on the bins Evidently's "jensenshannon" test builds: the union
+ * of categories, frequencies count / total, no smoothing (a category
+ * absent from one side has frequency 0 there: 0 log 0 = 0). 0 for
+ * identical frequencies, 1 for disjoint supports. Note that Evidently
+ * itself calls jensenshannon with the natural logarithm: its value is this
+ * one times sqrt(ln 2) (about 0.833), which matters when comparing with
+ * its 0.1 threshold (bench/drift/drift_bench.c converts). Errors as in the
+ * file comment. */
 aia_status aia_drift_jensen_shannon(const int64_t *ref_counts, const int64_t *cur_counts, size_t n,
                                     double *distance, aia_error *err);
 
