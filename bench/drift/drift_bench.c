@@ -35,6 +35,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/common/benchutil.h"
 #include "lib/base/status.h"
 #include "lib/base/team.h"
 #include "lib/data/csv.h"
@@ -45,37 +46,6 @@
 #define THRESHOLD 0.1
 #define MAX_RUNS 8
 #define MAX_REPEATS 20
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static long status_kb(const char *field) {
-    FILE *f = fopen("/proc/self/status", "r");
-    if (!f) return -1;
-    char line[256];
-    long v = -1;
-    size_t n = strlen(field);
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, field, n) == 0 && line[n] == ':') {
-            v = strtol(line + n + 1, NULL, 10);
-            break;
-        }
-    }
-    fclose(f);
-    return v;
-}
-
-/* Resets VmHWM to the current RSS (Linux >= 4.0, "5" in clear_refs). */
-static int reset_hwm(void) {
-    FILE *f = fopen("/proc/self/clear_refs", "w");
-    if (!f) return 0;
-    int ok = fputs("5", f) >= 0;
-    if (fclose(f) != 0) ok = 0;
-    return ok;
-}
 
 static void die(const char *what, const aia_error *err) {
     fprintf(stderr, "aia-drift-bench: %s: %s\n", what, err ? err->message : strerror(errno));
@@ -210,15 +180,15 @@ static void run(feature *fs, size_t n, int threads, run_result *out) {
         fs[i].drifted = 0;
     }
     out->threads = threads;
-    out->rss_before_kb = status_kb("VmRSS");
-    out->hwm_reset = reset_hwm();
+    out->rss_before_kb = bench_status_kb("VmRSS");
+    out->hwm_reset = bench_reset_hwm();
     job j = {fs, n};
-    double t0 = now_s();
+    double t0 = bench_now_s();
     aia_team_run(team, prepare_part, &j);
-    double t1 = now_s();
+    double t1 = bench_now_s();
     aia_team_run(team, check_part, &j);
-    double t2 = now_s();
-    out->hwm_kb = status_kb("VmHWM");
+    double t2 = bench_now_s();
+    out->hwm_kb = bench_status_kb("VmHWM");
     out->prepare_s = t1 - t0;
     out->check_s = t2 - t1;
     for (size_t i = 0; i < n; i++) {
@@ -296,12 +266,12 @@ int main(int argc, char **argv) {
         return 2;
     }
 
-    double t0 = now_s();
+    double t0 = bench_now_s();
     aia_frame *ref = load(ref_path);
-    double t1 = now_s();
+    double t1 = bench_now_s();
     aia_frame *cur = load(cur_path);
-    double t2 = now_s();
-    long hwm_load = status_kb("VmHWM");
+    double t2 = bench_now_s();
+    long hwm_load = bench_status_kb("VmHWM");
 
     size_t n;
     feature *fs = match_columns(ref, cur, &n);

@@ -37,6 +37,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/common/benchutil.h"
 #include "lib/base/status.h"
 #include "lib/data/csv.h"
 #include "lib/data/frame.h"
@@ -44,37 +45,6 @@
 #include "lib/ml/linear.h"
 #include "lib/ml/matrix.h"
 #include "lib/ml/metrics.h"
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static long status_kb(const char *field) {
-    FILE *f = fopen("/proc/self/status", "r");
-    if (!f) return -1;
-    char line[256];
-    long v = -1;
-    size_t n = strlen(field);
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, field, n) == 0 && line[n] == ':') {
-            v = strtol(line + n + 1, NULL, 10);
-            break;
-        }
-    }
-    fclose(f);
-    return v;
-}
-
-/* Resets VmHWM to the current RSS (Linux >= 4.0, "5" in clear_refs). */
-static int reset_hwm(void) {
-    FILE *f = fopen("/proc/self/clear_refs", "w");
-    if (!f) return 0;
-    int ok = fputs("5", f) >= 0;
-    if (fclose(f) != 0) ok = 0;
-    return ok;
-}
 
 static void die(const char *what, const aia_error *err) {
     fprintf(stderr, "aia-ml-bench: %s: %s\n", what, err ? err->message : strerror(errno));
@@ -185,16 +155,16 @@ int main(int argc, char **argv) {
     }
 
     aia_error err;
-    double t0 = now_s();
+    double t0 = bench_now_s();
     dataset tr = {0}, te = {0};
     load(train_path, &tr);
     load(test_path, &te);
-    double load_s = now_s() - t0;
+    double load_s = bench_now_s() - t0;
     if (te.n_features != tr.n_features) {
         fprintf(stderr, "aia-ml-bench: train and test differ in features\n");
         return 1;
     }
-    long hwm_load = status_kb("VmHWM");
+    long hwm_load = bench_status_kb("VmHWM");
     size_t nf = tr.n_features, nte = te.n_rows;
 
     const double *const *train_cols = tr.col, *const *test_cols = te.col;
@@ -223,8 +193,8 @@ int main(int argc, char **argv) {
     }
     aia_matrix xtr = view(&tr, train_cols), xte = view(&te, test_cols);
 
-    long rss_before = status_kb("VmRSS");
-    int hwm_reset = reset_hwm();
+    long rss_before = bench_status_kb("VmRSS");
+    int hwm_reset = bench_reset_hwm();
     aia_gbdt_model *gm = NULL;
     aia_linear_model *lm = NULL;
     aia_gbdt_params gp;
@@ -244,9 +214,9 @@ int main(int argc, char **argv) {
         gp.threads = threads;
         gp.seed = 1;
         aia_gbdt_data d = {xtr, tr.y, NULL};
-        t0 = now_s();
+        t0 = bench_now_s();
         if (aia_gbdt_train(&gp, &d, NULL, NULL, NULL, &gm, &err) != AIA_OK) die("aia_gbdt_train", &err);
-        train_s = now_s() - t0;
+        train_s = bench_now_s() - t0;
     } else {
         aia_logistic_params_default(&lp);
         lp.n_classes = 2;
@@ -254,22 +224,22 @@ int main(int argc, char **argv) {
         lp.max_iter = 100;
         lp.threads = threads;
         aia_linear_data d = {xtr, tr.y, NULL};
-        t0 = now_s();
+        t0 = bench_now_s();
         if (aia_logistic_train(&lp, &d, NULL, NULL, &lm, &err) != AIA_OK) die("aia_logistic_train", &err);
-        train_s = now_s() - t0;
+        train_s = bench_now_s() - t0;
     }
-    long hwm_train = status_kb("VmHWM");
-    long rss_after = status_kb("VmRSS");
+    long hwm_train = bench_status_kb("VmHWM");
+    long rss_after = bench_status_kb("VmRSS");
 
     /* Batch prediction over the test set: P(class 1) per row. */
     double *proba = malloc(nte * sizeof *proba);
     double *bt = malloc((size_t)batch_repeats * sizeof *bt);
     if (!proba || !bt) die("malloc", NULL);
     for (int r = 0; r < batch_repeats; r++) {
-        t0 = now_s();
+        t0 = bench_now_s();
         aia_status st = gm ? aia_gbdt_predict_batch(gm, &xte, proba, &err)
                            : aia_linear_predict_batch(lm, &xte, 0, proba, &err);
-        bt[r] = now_s() - t0;
+        bt[r] = bench_now_s() - t0;
         if (st != AIA_OK) die("predict_batch", &err);
     }
     qsort(bt, (size_t)batch_repeats, sizeof *bt, cmp_double);
@@ -295,23 +265,23 @@ int main(int argc, char **argv) {
         double sum = 0;
         for (long c = 0; c < latency_calls; c++) {
             const double *row = rows + (size_t)(c % (long)nrow_copy) * nf;
-            double a = now_s();
+            double a = bench_now_s();
             if (gm) aia_gbdt_predict(gm, row, &out);
             else aia_linear_predict(lm, row, &out);
-            double b = now_s();
+            double b = bench_now_s();
             checksum += out;
             lat[c] = (b - a) * 1e6;
             sum += lat[c];
         }
         lat_mean = sum / (double)latency_calls;
-        t0 = now_s();
+        t0 = bench_now_s();
         for (long c = 0; c < latency_calls; c++) {
             const double *row = rows + (size_t)(c % (long)nrow_copy) * nf;
             if (gm) aia_gbdt_predict(gm, row, &out);
             else aia_linear_predict(lm, row, &out);
             checksum += out;
         }
-        loop_mean = (now_s() - t0) * 1e6 / (double)latency_calls;
+        loop_mean = (bench_now_s() - t0) * 1e6 / (double)latency_calls;
         qsort(lat, (size_t)latency_calls, sizeof *lat, cmp_double);
         lat_med = nearest_rank(lat, (size_t)latency_calls, 50);
         lat_p99 = nearest_rank(lat, (size_t)latency_calls, 99);
@@ -320,11 +290,11 @@ int main(int argc, char **argv) {
     double *ov = malloc(10000 * sizeof *ov);
     if (!ov) die("malloc", NULL);
     for (int c = 0; c < 10000; c++) {
-        double a = now_s(), b = now_s();
+        double a = bench_now_s(), b = bench_now_s();
         ov[c] = (b - a) * 1e6;
     }
     qsort(ov, 10000, sizeof *ov, cmp_double);
-    long hwm_end = status_kb("VmHWM");
+    long hwm_end = bench_status_kb("VmHWM");
 
     printf("{\n");
     json_str("engine", "aia", 1);
