@@ -14,22 +14,6 @@
 
 #include "tests/unit/jobs/jobs_test_util.h"
 
-#define QUEUED AIA_STORE__V1__JOB_STATE__JOB_QUEUED
-#define RUNNING AIA_STORE__V1__JOB_STATE__JOB_RUNNING
-#define SUCCEEDED AIA_STORE__V1__JOB_STATE__JOB_SUCCEEDED
-#define FAILED AIA_STORE__V1__JOB_STATE__JOB_FAILED
-#define CANCELLED AIA_STORE__V1__JOB_STATE__JOB_CANCELLED
-
-static int setup(void **state) {
-    *state = jt_fixture_new();
-    return 0;
-}
-
-static int teardown(void **state) {
-    jt_fixture_free(*state);
-    return 0;
-}
-
 /* What a crash leaves: a job claimed by a worker that no longer exists. */
 static aia_job_record *crashed_job(jt_fixture *f, const char *model_id) {
     jt_spec s;
@@ -177,11 +161,11 @@ static void test_bad_options(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_restart_requeues_and_finishes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_restart_fails_when_attempts_used, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_stop_requeues_running_job, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cancel_elsewhere_stops_worker, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),
+        JT_TEST(test_restart_requeues_and_finishes),
+        JT_TEST(test_restart_fails_when_attempts_used),
+        JT_TEST(test_stop_requeues_running_job),
+        JT_TEST(test_cancel_elsewhere_stops_worker),
+        JT_TEST(test_bad_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

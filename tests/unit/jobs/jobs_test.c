@@ -17,22 +17,6 @@
 #include "lib/store/artifacts.h"
 #include "tests/unit/jobs/jobs_test_util.h"
 
-#define QUEUED AIA_STORE__V1__JOB_STATE__JOB_QUEUED
-#define RUNNING AIA_STORE__V1__JOB_STATE__JOB_RUNNING
-#define SUCCEEDED AIA_STORE__V1__JOB_STATE__JOB_SUCCEEDED
-#define FAILED AIA_STORE__V1__JOB_STATE__JOB_FAILED
-#define CANCELLED AIA_STORE__V1__JOB_STATE__JOB_CANCELLED
-
-static int setup(void **state) {
-    *state = jt_fixture_new();
-    return 0;
-}
-
-static int teardown(void **state) {
-    jt_fixture_free(*state);
-    return 0;
-}
-
 static aia_job_record *submit(jt_fixture *f, jt_spec *s) {
     aia_job_record *job = NULL;
     aia_error err;
@@ -431,15 +415,15 @@ static void test_failure_reason_recorded(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_submit_publishes_version, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_spec_rejected, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_watch_sees_life_in_order, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cancel_running_job, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cancel_queued_job, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hpo_trials_announced, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_failure_reason_recorded, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unwatch_is_final, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pool_is_bounded, setup, teardown),
+        JT_TEST(test_submit_publishes_version),
+        JT_TEST(test_bad_spec_rejected),
+        JT_TEST(test_watch_sees_life_in_order),
+        JT_TEST(test_cancel_running_job),
+        JT_TEST(test_cancel_queued_job),
+        JT_TEST(test_hpo_trials_announced),
+        JT_TEST(test_failure_reason_recorded),
+        JT_TEST(test_unwatch_is_final),
+        JT_TEST(test_pool_is_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -237,3 +237,13 @@ void jt_occupy_worker(jt_fixture *f, char *job_id, size_t size) {
     aia_store_record_free(job);
     aia_store_record_free(jt_wait_state(f->store, job_id, AIA_STORE__V1__JOB_STATE__JOB_RUNNING, 10000));
 }
+
+int jt_setup(void **state) {
+    *state = jt_fixture_new();
+    return 0;
+}
+
+int jt_teardown(void **state) {
+    jt_fixture_free(*state);
+    return 0;
+}

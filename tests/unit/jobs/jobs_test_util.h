@@ -25,6 +25,18 @@ void jt_fixture_free(jt_fixture *f);
 /* Starts f->jobs with `workers` workers and max_attempts. */
 void jt_start(jt_fixture *f, int workers, int max_attempts);
 
+/* cmocka setup and teardown: a jt_fixture per test in *state. */
+int jt_setup(void **state);
+int jt_teardown(void **state);
+#define JT_TEST(fn) cmocka_unit_test_setup_teardown(fn, jt_setup, jt_teardown)
+
+/* Job states, short. */
+#define QUEUED AIA_STORE__V1__JOB_STATE__JOB_QUEUED
+#define RUNNING AIA_STORE__V1__JOB_STATE__JOB_RUNNING
+#define SUCCEEDED AIA_STORE__V1__JOB_STATE__JOB_SUCCEEDED
+#define FAILED AIA_STORE__V1__JOB_STATE__JOB_FAILED
+#define CANCELLED AIA_STORE__V1__JOB_STATE__JOB_CANCELLED
+
 typedef struct jt_spec {
     aia_job_spec spec;
     AiaStore__V1__JobSpec__HyperparametersEntry hp[6];
