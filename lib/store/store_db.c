@@ -302,6 +302,21 @@ void store_rollback(aia_store *s) {
     if (!sqlite3_get_autocommit(s->db)) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+aia_status store_end(aia_store *s, aia_status rc, int changed, void *out, aia_error *err) {
+    if (rc == AIA_OK) rc = store_commit(s, err);
+    if (rc == AIA_OK) {
+        if (changed) store_changed(s);
+        return AIA_OK;
+    }
+    store_rollback(s);
+    void **record = out;
+    if (record != NULL) {
+        aia_store_record_free(*record);
+        *record = NULL;
+    }
+    return rc;
+}
+
 /* ---- blobs ------------------------------------------------------------------- */
 
 aia_status store_pack(const ProtobufCMessage *m, uint8_t **buf, size_t *len, aia_error *err) {

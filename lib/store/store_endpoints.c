@@ -101,12 +101,7 @@ aia_status aia_store_endpoint_create(aia_store *s, const aia_endpoint_record *e,
     if (rc != AIA_OK) return rc;
     pthread_mutex_lock(&s->mu);
     rc = store_begin(s, err);
-    if (rc == AIA_OK) rc = create_locked(s, e, err);
-    if (rc == AIA_OK) rc = store_commit(s, err);
-    if (rc == AIA_OK)
-        store_changed(s);
-    else
-        store_rollback(s);
+    if (rc == AIA_OK) rc = store_end(s, create_locked(s, e, err), 1, NULL, err);
     pthread_mutex_unlock(&s->mu);
     return rc;
 }
@@ -171,17 +166,7 @@ aia_status aia_store_endpoint_update(aia_store *s, const aia_endpoint_record *e,
     if (rc != AIA_OK) return rc;
     pthread_mutex_lock(&s->mu);
     rc = store_begin(s, err);
-    if (rc == AIA_OK) rc = update_locked(s, e, expected_revision, out, err);
-    if (rc == AIA_OK) rc = store_commit(s, err);
-    if (rc == AIA_OK) {
-        store_changed(s);
-    } else {
-        store_rollback(s);
-        if (out != NULL) {
-            aia_store_record_free(*out);
-            *out = NULL;
-        }
-    }
+    if (rc == AIA_OK) rc = store_end(s, update_locked(s, e, expected_revision, out, err), 1, out, err);
     pthread_mutex_unlock(&s->mu);
     return rc;
 }

@@ -40,6 +40,12 @@ aia_status store_begin(aia_store *s, aia_error *err);
 aia_status store_commit(aia_store *s, aia_error *err);
 /* Rolls back when a transaction is open; safe to call on any failure path. */
 void store_rollback(aia_store *s);
+/* Ends the transaction store_begin() opened, given the status of the work
+ * done in it: commits when rc is AIA_OK (then bumps the generation when
+ * `changed`); otherwise, or when the commit fails, rolls back and frees the
+ * record `out` points to (a `T **` the work filled; NULL for none), so a
+ * failed call hands back nothing. Returns the final status. */
+aia_status store_end(aia_store *s, aia_status rc, int changed, void *out, aia_error *err);
 
 /* Bumps the generation (after a commit touching models, versions, aliases
  * or endpoints). */

@@ -246,16 +246,11 @@ aia_status aia_store_job_submit(aia_store *s, const aia_job_spec *spec, const ch
     if (rc != AIA_OK) return rc;
     pthread_mutex_lock(&s->mu);
     rc = store_begin(s, err);
-    if (rc == AIA_OK) rc = submit_locked(s, spec, created_by, out, &made, &model_created, err);
-    if (rc == AIA_OK) rc = store_commit(s, err);
-    if (rc != AIA_OK) {
-        store_rollback(s);
-        aia_store_record_free(*out);
-        *out = NULL;
-        made = 0;
-    } else if (model_created) {
-        store_changed(s);
+    if (rc == AIA_OK) {
+        aia_status work = submit_locked(s, spec, created_by, out, &made, &model_created, err);
+        rc = store_end(s, work, model_created, out, err);
     }
+    if (rc != AIA_OK) made = 0;
     pthread_mutex_unlock(&s->mu);
     if (created) *created = made;
     return rc;

@@ -65,13 +65,7 @@ aia_status aia_store_job_claim(aia_store *s, const char *worker, int64_t lease_m
     if (rc != AIA_OK) return rc;
     pthread_mutex_lock(&s->mu);
     rc = store_begin(s, err);
-    if (rc == AIA_OK) rc = claim_locked(s, worker, lease_ms, out, err);
-    if (rc == AIA_OK) rc = store_commit(s, err);
-    if (rc != AIA_OK) {
-        store_rollback(s);
-        aia_store_record_free(*out);
-        *out = NULL;
-    }
+    if (rc == AIA_OK) rc = store_end(s, claim_locked(s, worker, lease_ms, out, err), 0, out, err);
     pthread_mutex_unlock(&s->mu);
     return rc;
 }
@@ -205,11 +199,7 @@ aia_status aia_store_jobs_recover(aia_store *s, int all_running, int max_attempt
     recover_counts c = {0, 0};
     pthread_mutex_lock(&s->mu);
     aia_status rc = store_begin(s, err);
-    if (rc == AIA_OK) rc = recover_locked(s, all_running, max_attempts, &c, err);
-    if (rc == AIA_OK)
-        rc = store_commit(s, err);
-    else
-        store_rollback(s);
+    if (rc == AIA_OK) rc = store_end(s, recover_locked(s, all_running, max_attempts, &c, err), 0, NULL, err);
     pthread_mutex_unlock(&s->mu);
     if (rc != AIA_OK) c.requeued = c.failed = 0;
     if (requeued) *requeued = c.requeued;

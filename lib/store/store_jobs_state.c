@@ -53,11 +53,7 @@ aia_status aia_store_job_update(aia_store *s, const aia_job_record *job, aia_err
                              job->job_id);
     pthread_mutex_lock(&s->mu);
     aia_status rc = store_begin(s, err);
-    if (rc == AIA_OK) rc = update_locked(s, job, err);
-    if (rc == AIA_OK)
-        rc = store_commit(s, err);
-    else
-        store_rollback(s);
+    if (rc == AIA_OK) rc = store_end(s, update_locked(s, job, err), 0, NULL, err);
     pthread_mutex_unlock(&s->mu);
     return rc;
 }
@@ -132,12 +128,7 @@ aia_status aia_store_job_publish(aia_store *s, const aia_job_record *job, const 
      * the disk (FULL), not just the WAL write (NORMAL). */
     aia_status rc = store_exec(s, "PRAGMA synchronous=FULL", err);
     if (rc == AIA_OK) rc = store_begin(s, err);
-    if (rc == AIA_OK) rc = publish_locked(s, job, version, err);
-    if (rc == AIA_OK) rc = store_commit(s, err);
-    if (rc == AIA_OK)
-        store_changed(s);
-    else
-        store_rollback(s);
+    if (rc == AIA_OK) rc = store_end(s, publish_locked(s, job, version, err), 1, NULL, err);
     aia_error ignored;
     store_exec(s, "PRAGMA synchronous=NORMAL", &ignored);
     pthread_mutex_unlock(&s->mu);
@@ -170,15 +161,7 @@ aia_status aia_store_job_cancel(aia_store *s, const char *job_id, const char *re
     if (job_id == NULL || job_id[0] == '\0') return aia_error_set(err, AIA_INVALID_ARGUMENT, "job_id is empty");
     pthread_mutex_lock(&s->mu);
     aia_status rc = store_begin(s, err);
-    if (rc == AIA_OK) rc = cancel_locked(s, job_id, reason, out, err);
-    if (rc == AIA_OK) rc = store_commit(s, err);
-    if (rc != AIA_OK) {
-        store_rollback(s);
-        if (out != NULL) {
-            aia_store_record_free(*out);
-            *out = NULL;
-        }
-    }
+    if (rc == AIA_OK) rc = store_end(s, cancel_locked(s, job_id, reason, out, err), 0, out, err);
     pthread_mutex_unlock(&s->mu);
     return rc;
 }

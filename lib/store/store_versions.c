@@ -173,14 +173,12 @@ aia_status aia_store_alias_set(aia_store *s, const char *model_id, const char *a
     int task = 0;
     pthread_mutex_lock(&s->mu);
     rc = store_begin(s, err);
-    if (rc == AIA_OK) rc = store_model_exists(s, model_id, &task, err);
-    if (rc == AIA_OK) rc = alias_write(s, model_id, alias, version, err);
-    if (rc == AIA_OK) rc = store_model_touch(s, model_id, err);
-    if (rc == AIA_OK) rc = store_commit(s, err);
-    if (rc == AIA_OK)
-        store_changed(s);
-    else
-        store_rollback(s);
+    if (rc == AIA_OK) {
+        aia_status work = store_model_exists(s, model_id, &task, err);
+        if (work == AIA_OK) work = alias_write(s, model_id, alias, version, err);
+        if (work == AIA_OK) work = store_model_touch(s, model_id, err);
+        rc = store_end(s, work, 1, NULL, err);
+    }
     pthread_mutex_unlock(&s->mu);
     return rc;
 }
@@ -269,17 +267,7 @@ aia_status aia_store_version_delete(aia_store *s, const char *model_id, int vers
     if (rc != AIA_OK) return rc;
     pthread_mutex_lock(&s->mu);
     rc = store_begin(s, err);
-    if (rc == AIA_OK) rc = delete_locked(s, model_id, version, out, err);
-    if (rc == AIA_OK) rc = store_commit(s, err);
-    if (rc == AIA_OK) {
-        store_changed(s);
-    } else {
-        store_rollback(s);
-        if (out != NULL) {
-            aia_store_record_free(*out);
-            *out = NULL;
-        }
-    }
+    if (rc == AIA_OK) rc = store_end(s, delete_locked(s, model_id, version, out, err), 1, out, err);
     pthread_mutex_unlock(&s->mu);
     return rc;
 }
