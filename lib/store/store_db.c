@@ -441,3 +441,15 @@ void store_list_free(store_list *l) {
     l->items = NULL;
     l->n = l->cap = 0;
 }
+
+aia_status store_list_hand_over(aia_status rc, store_list *l, int64_t offset, int more, char **next, void *out,
+                                size_t *n, aia_error *err) {
+    if (rc == AIA_OK) rc = store_page_next(offset, l->n, more, next, err);
+    if (rc != AIA_OK) {
+        store_list_free(l);
+        return rc;
+    }
+    *(void ***)out = l->items;
+    *n = l->n;
+    return AIA_OK;
+}

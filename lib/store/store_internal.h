@@ -91,6 +91,11 @@ typedef struct store_list {
 } store_list;
 aia_status store_list_push(store_list *l, void *item, aia_error *err);
 void store_list_free(store_list *l);
+/* Ends a paged list call given the status of the query: on success sets
+ * *next (store_page_next) and hands l's items to *out and *n; on any
+ * failure frees them and returns the error. */
+aia_status store_list_hand_over(aia_status rc, store_list *l, int64_t offset, int more, char **next, void *out,
+                                size_t *n, aia_error *err);
 
 /* ---- shared reads ------------------------------------------------------------ */
 

@@ -326,12 +326,5 @@ aia_status aia_store_job_list(aia_store *s, const char *model_id, unsigned state
     pthread_mutex_lock(&s->mu);
     rc = list_jobs_locked(s, model_id, state_mask, limit, offset, &l, &more, total, err);
     pthread_mutex_unlock(&s->mu);
-    if (rc == AIA_OK) rc = store_page_next(offset, l.n, more, next_page_token, err);
-    if (rc != AIA_OK) {
-        store_list_free(&l);
-        return rc;
-    }
-    *out = (aia_job_record **)l.items;
-    *n = l.n;
-    return AIA_OK;
+    return store_list_hand_over(rc, &l, offset, more, next_page_token, out, n, err);
 }

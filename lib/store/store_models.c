@@ -337,12 +337,5 @@ aia_status aia_store_model_list(aia_store *s, int task, const char *prefix, cons
     rc = list_locked(s, task, prefix, limit, offset, &l, &more, err);
     if (rc == AIA_OK && total) rc = count_models(s, task, prefix, total, err);
     pthread_mutex_unlock(&s->mu);
-    if (rc == AIA_OK) rc = store_page_next(offset, l.n, more, next_page_token, err);
-    if (rc != AIA_OK) {
-        store_list_free(&l);
-        return rc;
-    }
-    *out = (aia_model_record **)l.items;
-    *n = l.n;
-    return AIA_OK;
+    return store_list_hand_over(rc, &l, offset, more, next_page_token, out, n, err);
 }
