@@ -121,6 +121,21 @@ static aia_column_type column_type_of(AiaStore__V1__FeatureType t)
     }
 }
 
+/* Reads a CSV with `schema` forcing column types, then frees the schema
+ * (malloc'd by the caller; its strings are borrowed). */
+static aia_status read_typed(const char *path, const char *name, aia_csv_schema_entry *schema, size_t n,
+                             aia_frame **out, aia_error *err)
+{
+    aia_csv_options o;
+    aia_csv_options_init(&o);
+    o.schema = schema;
+    o.schema_len = n;
+    o.name = name;
+    aia_status st = aia_csv_read_file(path, &o, out, err);
+    free(schema);
+    return st;
+}
+
 static aia_status load_training(train_run *r, const char *path, const char *name, aia_frame **out, aia_error *err)
 {
     const aia_job_spec *job = r->job;
@@ -141,14 +156,7 @@ static aia_status load_training(train_run *r, const char *path, const char *name
         schema[n].column = job->target_column;
         schema[n++].type = AIA_COLUMN_CATEGORICAL;
     }
-    aia_csv_options o;
-    aia_csv_options_init(&o);
-    o.schema = schema;
-    o.schema_len = n;
-    o.name = name;
-    aia_status st = aia_csv_read_file(path, &o, out, err);
-    free(schema);
-    return st;
+    return read_typed(path, name, schema, n, out, err);
 }
 
 /* The validation file must have the training columns' types. */
@@ -167,14 +175,7 @@ static aia_status load_validation(train_run *r, const aia_frame *train, const ch
         schema[n].column = col->name;
         schema[n++].type = col->type;
     }
-    aia_csv_options o;
-    aia_csv_options_init(&o);
-    o.schema = schema;
-    o.schema_len = n;
-    o.name = name;
-    aia_status st = aia_csv_read_file(path, &o, out, err);
-    free(schema);
-    return st;
+    return read_typed(path, name, schema, n, out, err);
 }
 
 static aia_status split_frame(train_run *r, aia_frame *all, int has_valid, aia_error *err)
