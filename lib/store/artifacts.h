@@ -16,15 +16,8 @@
 
 #include <stddef.h>
 
+#include "lib/base/sha256.h" /* aia_sha256_hex, aia_sha256_file: artifact names */
 #include "lib/base/status.h"
-
-#define AIA_SHA256_HEX_LEN 64
-
-/* Hex SHA-256 of bytes into hex[65]. */
-void aia_sha256_hex(const void *bytes, size_t len, char hex[AIA_SHA256_HEX_LEN + 1]);
-
-/* Hex SHA-256 of a file's contents; errors name the path. */
-aia_status aia_sha256_file(const char *path, char hex[AIA_SHA256_HEX_LEN + 1], aia_error *err);
 
 /* Stores bytes; hex receives their SHA-256 (the artifact's name). */
 aia_status aia_artifact_put(const char *data_dir, const void *bytes, size_t len, char hex[AIA_SHA256_HEX_LEN + 1],

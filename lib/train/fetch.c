@@ -5,7 +5,6 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/base/sha256.h"
 #include "lib/train/train_internal.h"
 
 static int hexval(int c)
@@ -80,31 +80,6 @@ aia_status train_uri_classify(const char *field, const char *uri, int *kind, cha
     return aia_error_set(err, AIA_INVALID_ARGUMENT,
                          "%s: unsupported scheme in \"%.*s\" (use a local path, file://, http:// or https://)", field,
                          (int)(colon - uri + 3), uri);
-}
-
-aia_status train_sha256_file(const char *path, char hex[65], aia_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return aia_error_set(err, errno == ENOENT ? AIA_NOT_FOUND : AIA_PERMISSION_DENIED, "%s: %s", path,
-                                 strerror(errno));
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-        fclose(f);
-        EVP_MD_CTX_free(ctx);
-        return aia_error_set(err, AIA_INTERNAL, "%s: SHA-256 unavailable", path);
-    }
-    unsigned char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) EVP_DigestUpdate(ctx, buf, n);
-    int bad = ferror(f);
-    fclose(f);
-    unsigned char md[32];
-    unsigned int mdlen = 0;
-    EVP_DigestFinal_ex(ctx, md, &mdlen);
-    EVP_MD_CTX_free(ctx);
-    if (bad) return aia_error_set(err, AIA_DATA_LOSS, "%s: read error", path);
-    for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    return AIA_OK;
 }
 
 /* ---- http(s) -------------------------------------------------------------------------- */
@@ -234,7 +209,7 @@ aia_status train_fetch(const char *field, const char *uri, const aia_train_optio
     int kind = 0;
     if (train_uri_classify(field, uri, &kind, out->path, sizeof out->path, err) != AIA_OK) return err->code;
     if (kind == 2 && download_to_scratch(field, uri, opt, tag, stop, stop_arg, out, err) != AIA_OK) return err->code;
-    if (train_sha256_file(out->path, out->sha256, err) != AIA_OK) {
+    if (aia_sha256_file(out->path, out->sha256, err) != AIA_OK) {
         if (out->downloaded) unlink(out->path);
         out->downloaded = 0;
         aia_error_prefix(err, "%s", field);

@@ -105,7 +105,6 @@ aia_status train_fetch(const char *field, const char *uri, const aia_train_optio
                        int (*stop)(void *), void *stop_arg, train_local_file *out, aia_error *err);
 
 /* The SHA-256 of a file's bytes, in hex. */
-aia_status train_sha256_file(const char *path, char hex[65], aia_error *err);
 
 /* The header of the CSV file at path: its column names, split as the CSV
  * reader does (delimiter detection, quotes), in arena memory. */
