@@ -77,6 +77,21 @@ Aia__V1__HpoTrial *aia_model_trial_out(aia_arena *a, const aia_trial_record *r, 
     return (Aia__V1__HpoTrial *)aia_model_convert(a, &r->base, &aia__v1__hpo_trial__descriptor, err);
 }
 
+aia_status aia_model_convert_list(aia_arena *a, void **records, size_t n, const ProtobufCMessageDescriptor *to,
+                                  void *out, size_t *n_out, aia_error *err)
+{
+    ProtobufCMessage **items = aia_arena_calloc(a, n ? n : 1, sizeof *items);
+    aia_status st = items ? AIA_OK : aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory listing %s", to->name);
+    for (size_t i = 0; i < n && st == AIA_OK; i++) {
+        items[i] = aia_model_convert(a, records[i], to, err);
+        st = items[i] ? AIA_OK : err->code;
+    }
+    aia_store_records_free(records, n);
+    *(ProtobufCMessage ***)out = items;
+    *n_out = st == AIA_OK ? n : 0;
+    return st;
+}
+
 void aia_model_assign(ProtobufCMessage *dst, const ProtobufCMessage *src)
 {
     size_t size = src->descriptor->sizeof_message;

@@ -48,6 +48,13 @@ Aia__V1__RegisteredModel *aia_model_registered_out(aia_arena *a, const aia_model
 Aia__V1__Endpoint *aia_model_endpoint_out(aia_arena *a, const aia_endpoint_record *r, aia_error *err);
 Aia__V1__HpoTrial *aia_model_trial_out(aia_arena *a, const aia_trial_record *r, aia_error *err);
 
+/* Converts n records (an array from a store list call, consumed: freed
+ * whatever happens) into an arena array of messages of type `to`, stored
+ * through `out` (a `T ***`: the response's repeated field) with its count
+ * in *n_out (0 on failure). */
+aia_status aia_model_convert_list(aia_arena *a, void **records, size_t n, const ProtobufCMessageDescriptor *to,
+                                  void *out, size_t *n_out, aia_error *err);
+
 /* Copies every field of `src` into `dst` (same type, dst initialised):
  * shallow, for filling a pre-initialised response from a converted
  * message. */

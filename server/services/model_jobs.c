@@ -107,18 +107,11 @@ aia_status aia_model_rpc_list_jobs(aia_rpc *rpc, const ProtobufCMessage *req, Pr
     if (aia_store_job_list(e->store, r->model_id, mask, &page, &jobs, &n, &next, &total, err) != AIA_OK)
         return err->code;
     aia_arena *a = aia_rpc_arena(rpc);
-    aia_status st = AIA_OK;
-    out->jobs = aia_arena_calloc(a, n ? n : 1, sizeof *out->jobs);
-    if (!out->jobs) st = aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory listing jobs");
-    for (size_t i = 0; i < n && st == AIA_OK; i++) {
-        out->jobs[i] = aia_model_job_out(a, jobs[i], err);
-        st = out->jobs[i] ? AIA_OK : err->code;
-    }
-    out->n_jobs = st == AIA_OK ? n : 0;
+    aia_status st = aia_model_convert_list(a, (void **)jobs, n, &aia__v1__training_job__descriptor, &out->jobs,
+                                           &out->n_jobs, err);
     out->next_page_token = next ? aia_arena_strdup(a, next) : "";
     out->total_size = total;
     free(next);
-    aia_store_records_free((void **)jobs, n);
     return st;
 }
 

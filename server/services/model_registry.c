@@ -48,18 +48,11 @@ aia_status aia_model_rpc_list(aia_rpc *rpc, const ProtobufCMessage *req, Protobu
                              err) != AIA_OK)
         return err->code;
     aia_arena *a = aia_rpc_arena(rpc);
-    aia_status st = AIA_OK;
-    out->models = aia_arena_calloc(a, n ? n : 1, sizeof *out->models);
-    if (!out->models) st = aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory listing models");
-    for (size_t i = 0; i < n && st == AIA_OK; i++) {
-        out->models[i] = aia_model_registered_out(a, models[i], err);
-        st = out->models[i] ? AIA_OK : err->code;
-    }
-    out->n_models = st == AIA_OK ? n : 0;
+    aia_status st = aia_model_convert_list(a, (void **)models, n, &aia__v1__registered_model__descriptor,
+                                           &out->models, &out->n_models, err);
     out->next_page_token = next ? aia_arena_strdup(a, next) : "";
     out->total_size = total;
     free(next);
-    aia_store_records_free((void **)models, n);
     return st;
 }
 
@@ -108,16 +101,9 @@ static aia_status add_jobs(aia_arena *a, const aia_model_engine *e, const char *
     if (aia_store_job_list(e->store, model_id, ACTIVE_JOBS, &page, &jobs, &n, &next, NULL, err) != AIA_OK)
         return err->code;
     free(next);
-    aia_status st = AIA_OK;
-    out->active_jobs = aia_arena_calloc(a, n ? n : 1, sizeof *out->active_jobs);
-    if (!out->active_jobs) st = aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory listing active jobs");
-    for (size_t i = 0; i < n && st == AIA_OK; i++) {
-        out->active_jobs[i] = aia_model_job_out(a, jobs[i], err);
-        st = out->active_jobs[i] ? AIA_OK : err->code;
-    }
-    out->n_active_jobs = st == AIA_OK ? n : 0;
-    aia_store_records_free((void **)jobs, n);
-    if (st != AIA_OK) return st;
+    if (aia_model_convert_list(a, (void **)jobs, n, &aia__v1__training_job__descriptor, &out->active_jobs,
+                               &out->n_active_jobs, err) != AIA_OK)
+        return err->code;
     page.page_size = 1;
     if (aia_store_job_list(e->store, model_id, TERMINAL_JOBS, &page, &jobs, &n, &next, NULL, err) != AIA_OK)
         return err->code;
