@@ -33,7 +33,8 @@
  * store_models.c, store_versions.c (versions, aliases), store_jobs.c
  * (submit, reads), store_jobs_state.c (update, publish, cancel),
  * store_jobs_lease.c (claim, renew, recover), store_trials.c,
- * store_endpoints.c, store_ids.c (naming rules), artifacts.c.
+ * store_endpoints.c, store_drift.c (drift monitors, reports, alerts,
+ * ground truth), store_ids.c (naming rules), artifacts.c.
  */
 #ifndef AIA_STORE_STORE_H
 #define AIA_STORE_STORE_H
@@ -225,5 +226,83 @@ aia_status aia_store_endpoint_update(aia_store *s, const aia_endpoint_record *e,
 /* An earlier revision as it was stored; NOT_FOUND names it. */
 aia_status aia_store_endpoint_revision(aia_store *s, const char *endpoint_id, int revision,
                                        aia_endpoint_record **out, aia_error *err);
+
+/* ---- drift monitors, reports, alerts, ground truth ----------------------- */
+
+/* Records of issue 6 (records.proto's drift section). The store checks ids
+ * only (an empty id is INVALID_ARGUMENT naming the field); the service
+ * layer validates content. Times: a record's create_time is its sort key
+ * (a NULL create_time is stored as now); Time values beyond the int64
+ * nanosecond range clamp. None of these change aia_store_generation(). */
+typedef AiaStore__V1__DriftMonitor aia_drift_monitor_record;
+typedef AiaStore__V1__DriftReport aia_drift_report_record;
+typedef AiaStore__V1__DriftAlert aia_drift_alert_record;
+typedef AiaStore__V1__GroundTruth aia_ground_truth_record;
+
+/* Inserts a monitor (monitor_id set by the caller, unique: ALREADY_EXISTS
+ * names it otherwise). */
+aia_status aia_store_drift_monitor_create(aia_store *s, const aia_drift_monitor_record *m, aia_error *err);
+/* Replaces a stored monitor's record (NOT_FOUND names the id). Its place in
+ * the oldest-first order stays that of its creation. */
+aia_status aia_store_drift_monitor_update(aia_store *s, const aia_drift_monitor_record *m, aia_error *err);
+aia_status aia_store_drift_monitor_get(aia_store *s, const char *monitor_id, aia_drift_monitor_record **out,
+                                       aia_error *err);
+/* Monitors of model_id (NULL or "" = all), oldest first (create_time, then
+ * monitor_id); *out is a malloc'd array (free with aia_store_records_free),
+ * NULL when none. */
+aia_status aia_store_drift_monitor_list(aia_store *s, const char *model_id, aia_drift_monitor_record ***out,
+                                        size_t *n, aia_error *err);
+/* Deletes a monitor with its reports, in one transaction (NOT_FOUND names
+ * it). Its alerts stay: they are the history streams replay. */
+aia_status aia_store_drift_monitor_delete(aia_store *s, const char *monitor_id, aia_error *err);
+
+/* Stores a report (report_id unique: ALREADY_EXISTS) and, in the same
+ * transaction, sets its monitor's latest_report_id and last_check_time
+ * (= the report's create_time). NOT_FOUND when the monitor is unknown.
+ * INVALID_ARGUMENT for an empty report_id or monitor_id. The report counts
+ * as drifted (for list filters) when drift_kinds is not empty. */
+aia_status aia_store_drift_report_put(aia_store *s, const aia_drift_report_record *r, aia_error *err);
+/* Replaces a stored report (e.g. to add the retraining_job_id after actions
+ * ran); NOT_FOUND names it. The report stays its monitor's (the stored
+ * monitor_id column is kept); a NULL create_time keeps the stored one. */
+aia_status aia_store_drift_report_update(aia_store *s, const aia_drift_report_record *r, aia_error *err);
+aia_status aia_store_drift_report_get(aia_store *s, const char *report_id, aia_drift_report_record **out,
+                                      aia_error *err);
+
+typedef struct aia_drift_report_filter {
+    const char *monitor_id;   /* NULL/"" = any */
+    const char *model_id;     /* NULL/"" = any */
+    int drifted_only;         /* reports with at least one drift kind */
+    int64_t start_ns, end_ns; /* create_time in [start, end); 0 = unbounded */
+} aia_drift_report_filter;
+/* Newest first (create_time desc, then report_id desc), paged as
+ * aia_store_page says. f NULL = no filter. */
+aia_status aia_store_drift_report_list(aia_store *s, const aia_drift_report_filter *f, const aia_store_page *page,
+                                       aia_drift_report_record ***out, size_t *n, char **next_page_token,
+                                       aia_error *err);
+
+/* Inserts an alert (alert_id unique: ALREADY_EXISTS; empty:
+ * INVALID_ARGUMENT). */
+aia_status aia_store_drift_alert_put(aia_store *s, const aia_drift_alert_record *a, aia_error *err);
+/* Alerts created strictly after since_ns (model_id / monitor_id NULL or ""
+ * = any), oldest first (create_time, then alert_id), at most `limit`
+ * (0 = 1000). *out is malloc'd (aia_store_records_free), NULL when none. */
+aia_status aia_store_drift_alert_list(aia_store *s, const char *model_id, const char *monitor_id, int64_t since_ns,
+                                      size_t limit, aia_drift_alert_record ***out, size_t *n, aia_error *err);
+
+/* Stores ground truth for predictions of model_id, all in one transaction:
+ * a later put for the same (model_id, prediction_id) replaces the earlier
+ * outcome (within one call, the last row wins). INVALID_ARGUMENT names an
+ * empty model_id or the row whose prediction_id is empty (nothing stored). */
+aia_status aia_store_ground_truth_put(aia_store *s, const char *model_id, const aia_ground_truth_record *const *rows,
+                                      size_t n, aia_error *err);
+/* Looks ids up: out[i] is the stored outcome of ids[i] or NULL (unknown,
+ * NULL or empty id). out is caller-allocated with n entries; free the
+ * non-NULL ones with aia_store_record_free. On failure every out[i] is
+ * NULL. */
+aia_status aia_store_ground_truth_get(aia_store *s, const char *model_id, const char *const *ids, size_t n,
+                                      aia_ground_truth_record **out, aia_error *err);
+/* Counts stored outcomes of model_id. */
+aia_status aia_store_ground_truth_count(aia_store *s, const char *model_id, int64_t *count, aia_error *err);
 
 #endif

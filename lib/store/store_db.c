@@ -83,6 +83,39 @@ static const char *const kMigrations[] = {
     "  PRIMARY KEY (endpoint_id, model_id, version),"
     "  FOREIGN KEY (model_id, version) REFERENCES model_versions(model_id, version));"
     "CREATE INDEX deployments_version ON deployments(model_id, version);",
+    /* 2: drift (issue 6). Monitors, their reports (deleted with the monitor),
+     * alerts (kept as history: no foreign key) and ground truth keyed by
+     * the logged prediction it labels. `drifted` is 1 when a report has a
+     * drift kind, for the drifted_only filter. */
+    "CREATE TABLE drift_monitors ("
+    "  monitor_id TEXT PRIMARY KEY,"
+    "  model_id TEXT NOT NULL,"
+    "  create_ns BIGINT NOT NULL,"
+    "  record BLOB NOT NULL);"
+    "CREATE INDEX drift_monitors_model ON drift_monitors(model_id, create_ns);"
+    "CREATE TABLE drift_reports ("
+    "  report_id TEXT PRIMARY KEY,"
+    "  monitor_id TEXT NOT NULL REFERENCES drift_monitors(monitor_id),"
+    "  model_id TEXT NOT NULL,"
+    "  create_ns BIGINT NOT NULL,"
+    "  drifted INTEGER NOT NULL,"
+    "  record BLOB NOT NULL);"
+    "CREATE INDEX drift_reports_time ON drift_reports(create_ns);"
+    "CREATE INDEX drift_reports_monitor ON drift_reports(monitor_id, create_ns);"
+    "CREATE INDEX drift_reports_model ON drift_reports(model_id, create_ns);"
+    "CREATE TABLE drift_alerts ("
+    "  alert_id TEXT PRIMARY KEY,"
+    "  monitor_id TEXT NOT NULL,"
+    "  model_id TEXT NOT NULL,"
+    "  create_ns BIGINT NOT NULL,"
+    "  record BLOB NOT NULL);"
+    "CREATE INDEX drift_alerts_time ON drift_alerts(create_ns);"
+    "CREATE TABLE ground_truth ("
+    "  model_id TEXT NOT NULL,"
+    "  prediction_id TEXT NOT NULL,"
+    "  observe_ns BIGINT NOT NULL,"
+    "  record BLOB NOT NULL,"
+    "  PRIMARY KEY (model_id, prediction_id));",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof kMigrations / sizeof kMigrations[0]))
