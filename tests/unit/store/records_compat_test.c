@@ -17,9 +17,11 @@
 #include <cmocka.h>
 
 #include "aia/v1/common.pb-c.h"
+#include "aia/v1/drift.pb-c.h"
 #include "aia/v1/model.pb-c.h"
 #include "google/protobuf/duration.pb-c.h"
 #include "google/protobuf/timestamp.pb-c.h"
+#include "google/protobuf/wrappers.pb-c.h"
 #include "lib/store/records.pb-c.h"
 
 #define MAX_DEPTH 8
@@ -112,6 +114,20 @@ static void endpoint_records(void **state) {
     assert_compatible(&aia_store__v1__endpoint__descriptor, &aia__v1__endpoint__descriptor);
 }
 
+static void drift_records(void **state) {
+    (void)state;
+    assert_compatible(&aia_store__v1__drift_monitor__descriptor, &aia__v1__drift_monitor__descriptor);
+    assert_compatible(&aia_store__v1__drift_report__descriptor, &aia__v1__drift_report__descriptor);
+    assert_compatible(&aia_store__v1__feature_drift__descriptor, &aia__v1__feature_drift__descriptor);
+    assert_compatible(&aia_store__v1__concept_drift__descriptor, &aia__v1__concept_drift__descriptor);
+    assert_compatible(&aia_store__v1__drift_alert__descriptor, &aia__v1__drift_alert__descriptor);
+    assert_compatible(&aia_store__v1__drift_feature_override__descriptor,
+                      &aia__v1__drift_feature_override__descriptor);
+    assert_compatible(&aia_store__v1__drift_actions__descriptor, &aia__v1__drift_actions__descriptor);
+    assert_compatible(&aia_store__v1__ground_truth__descriptor, &aia__v1__ground_truth__descriptor);
+    assert_compatible(&aia_store__v1__double_value__descriptor, &google__protobuf__double_value__descriptor);
+}
+
 static void time_is_timestamp_and_duration(void **state) {
     (void)state;
     assert_compatible(&aia_store__v1__time__descriptor, &google__protobuf__timestamp__descriptor);
@@ -137,6 +153,7 @@ int main(void) {
         cmocka_unit_test(job_records),
         cmocka_unit_test(registry_records),
         cmocka_unit_test(endpoint_records),
+        cmocka_unit_test(drift_records),
         cmocka_unit_test(time_is_timestamp_and_duration),
         cmocka_unit_test(checker_reports_mismatches),
     };
