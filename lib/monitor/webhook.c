@@ -163,13 +163,18 @@ static void finish_item(aia_webhook *w, webhook_verdict v)
     pthread_mutex_unlock(&w->mu);
 }
 
+static void log_aborted(const item *it)
+{
+    aia_log_field f[] = {AIA_LOG_STR("url", it->url), AIA_LOG_STR("reason", "stopped during delivery")};
+    aia_log_event(AIA_LOG_WARN, "webhook_dropped", f, 2);
+}
+
 static void send_loop(aia_webhook *w, CURL *c)
 {
     item it;
     while (next_item(w, &it)) {
         webhook_verdict v = deliver(w, c, &it);
-        if (v == WEBHOOK_ABORTED) aia_log_event(AIA_LOG_WARN, "webhook_dropped", (aia_log_field[]){
-            AIA_LOG_STR("url", it.url), AIA_LOG_STR("reason", "stopped during delivery")}, 2);
+        if (v == WEBHOOK_ABORTED) log_aborted(&it);
         item_free(&it);
         finish_item(w, v);
     }
