@@ -6,6 +6,7 @@ static const aia_cli_group *const k_groups[] = {
     &aia_cli_models_group,
     &aia_cli_jobs_group,
     &aia_cli_endpoints_group,
+    &aia_cli_drift_group,
 };
 
 const aia_cli_group *const *aia_cli_groups(size_t *n)

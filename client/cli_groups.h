@@ -1,7 +1,7 @@
 /* client/cli_groups.h — the command groups and what their commands share:
  * `aia models` (cmd_models.c, cmd_predict.c), `aia jobs` (cmd_jobs.c),
- * `aia endpoints` (cmd_endpoints.c). The list the parser searches is in
- * cli_groups.c. Static data and stateless functions: thread-safe.
+ * `aia endpoints` (cmd_endpoints.c), `aia drift` (cmd_drift*.c). The list
+ * the parser searches is in cli_groups.c. Static data and stateless functions: thread-safe.
  */
 #ifndef AIA_CLIENT_CLI_GROUPS_H
 #define AIA_CLIENT_CLI_GROUPS_H
@@ -15,6 +15,7 @@
 extern const aia_cli_group aia_cli_models_group;
 extern const aia_cli_group aia_cli_jobs_group;
 extern const aia_cli_group aia_cli_endpoints_group;
+extern const aia_cli_group aia_cli_drift_group;
 
 /* `aia models predict` (cmd_predict.c), listed in the models group. */
 int aia_cli_cmd_predict(const aia_cli_args *a, FILE *in, FILE *out, FILE *errf);

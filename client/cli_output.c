@@ -31,6 +31,8 @@ void aia_cli_usage(FILE *out)
           "  jobs ...               training jobs: list, get, watch, cancel\n"
           "  endpoints ...          serving endpoints: create, deploy, split, undeploy,\n"
           "                         rollback, list\n"
+          "  drift ...              drift monitoring: setup, check, status, reports,\n"
+          "                         watch, truth\n"
           "  version                this client's version\n"
           "  help                   this text\n"
           "\n"
