@@ -85,7 +85,8 @@ aia_status aia_predlog_read(const aia_predlog_query *q, aia_predlog_window **out
     if (st == AIA_OK && !(order = malloc((r.count ? r.count : 1) * sizeof *order)))
         st = aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory ordering %zu rows", r.count);
     for (size_t i = 0; st == AIA_OK && i < r.count; i++) order[i] = &r.ring[(r.head + i) % r.cap];
-    if (st == AIA_OK) st = predlog_window_build(q->schema, q->n_schema, order, r.count, q->positive_label != NULL, out, err);
+    if (st == AIA_OK)
+        st = predlog_window_build(q->schema, q->n_schema, order, r.count, q->positive_label != NULL, out, err);
     if (st == AIA_OK) {
         (*out)->end = end;
         (*out)->skipped_lines = r.skipped + partials;

@@ -22,7 +22,8 @@ aia_status predlog_check_args(const char *data_dir, const char *model_id, const 
     if (!model_id || !*model_id || strchr(model_id, '/') || !strcmp(model_id, ".") || !strcmp(model_id, ".."))
         return aia_error_set(err, AIA_INVALID_ARGUMENT, "model_id '%s' is not a model id (one path component)",
                              model_id ? model_id : "(null)");
-    if (n_schema > 0 && !schema) return aia_error_set(err, AIA_INVALID_ARGUMENT, "schema is NULL with n_schema %zu", n_schema);
+    if (n_schema > 0 && !schema)
+        return aia_error_set(err, AIA_INVALID_ARGUMENT, "schema is NULL with n_schema %zu", n_schema);
     for (size_t i = 0; i < n_schema; i++) {
         if (!schema[i].name || !*schema[i].name)
             return aia_error_set(err, AIA_INVALID_ARGUMENT, "schema[%zu]: name is empty", i);

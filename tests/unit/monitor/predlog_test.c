@@ -230,8 +230,9 @@ static void test_continue_after_end(void **state)
     assert_memory_equal(&w->end, &q.after, sizeof q.after);
     aia_predlog_window_free(w);
     /* the writer finishes its line, then rotates to file 3 */
-    put(&d, 2, "a", "5\",\"time\":\"2026-11-26T05:44:40Z\",\"version\":3,\"inputs\":{\"f1\":5,\"f2\":\"c\",\"f3\":true},"
-                    "\"label\":\"yes\"}\n");
+    put(&d, 2, "a",
+        "5\",\"time\":\"2026-11-26T05:44:40Z\",\"version\":3,\"inputs\":{\"f1\":5,\"f2\":\"c\",\"f3\":true},"
+        "\"label\":\"yes\"}\n");
     put(&d, 3, "w", cls(6, 3, "{\"f1\":6,\"f2\":\"d\",\"f3\":false}", "no", 0.4));
     OK(aia_predlog_read(&q, &w, &err));
     assert_int_equal(w->n_rows, 2);
@@ -356,8 +357,8 @@ static void test_count_after(void **state)
     assert_memory_equal(&end, &w->end, sizeof end);
     aia_predlog_window_free(w);
     /* from after file 1's first line */
-    OK(aia_predlog_count_after(d.root, "m", (aia_predlog_pos){1, strlen(cls(1, 1, "{\"f1\":1.5,\"f2\":\"a\",\"f3\":true}", "yes", 0.8))},
-                               &rows, &end, &err));
+    size_t first = strlen(cls(1, 1, "{\"f1\":1.5,\"f2\":\"a\",\"f3\":true}", "yes", 0.8));
+    OK(aia_predlog_count_after(d.root, "m", (aia_predlog_pos){1, first}, &rows, &end, &err));
     assert_int_equal(rows, 6);
     OK(aia_predlog_count_after(d.root, "m", end, &rows, &end, &err));
     assert_int_equal(rows, 0);
