@@ -99,6 +99,7 @@
 
 #include "lib/base/arena.h"
 #include "lib/base/status.h"
+#include "lib/data/csv.h"
 /* The records alone (not the store's API): the typedefs below are the
  * ones lib/store/store.h declares (C11 allows the repetition), so this
  * module needs only the generated messages. */
@@ -178,6 +179,16 @@ aia_status aia_train_run(const aia_job_spec *spec, const char *job_id, const aia
                          const aia_train_hooks *hooks, aia_train_result *out, aia_error *err);
 
 void aia_train_result_free(aia_train_result *r);
+
+/* Reads the CSV a data URI names (local path, file://, http(s):// into
+ * opt->scratch_dir, removed after reading; gs:// and s3:// UNIMPLEMENTED)
+ * with `schema` forcing column types (may be NULL), into *out (caller
+ * frees with aia_frame_free). sha256 (may be NULL) receives the hex SHA-256
+ * of the bytes read. Errors are prefixed with `field` and name the file,
+ * line and column as lib/data's reader does. Thread-safe. */
+aia_status aia_train_load_csv(const char *field, const char *uri, const aia_train_options *opt,
+                              const aia_csv_schema_entry *schema, size_t n_schema, aia_frame **out,
+                              char sha256[65], aia_error *err);
 
 /* Hyperparameter names an algorithm accepts ("gbdt", ...), NULL-terminated;
  * NULL for an unknown algorithm. */

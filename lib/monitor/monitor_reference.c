@@ -1,0 +1,186 @@
+/* lib/monitor/monitor_reference.c — which version a monitor checks, and
+ * its reference: read once, prepared once (lib/drift sorts the numeric
+ * columns), predicted once for the prediction-drift reference. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/data/csv.h"
+#include "lib/monitor/monitor_internal.h"
+#include "lib/train/train.h"
+
+aia_status mon_resolve_version(aia_monitors *m, const aia_drift_monitor_record *rec, int *version, aia_error *err)
+{
+    if (rec->model_version > 0) {
+        *version = rec->model_version;
+        return AIA_OK;
+    }
+    aia_error ignored;
+    if (aia_store_alias_get(m->opt.store, rec->model_id, "production", version, &ignored) == AIA_OK) return AIA_OK;
+    return aia_store_version_latest(m->opt.store, rec->model_id, version, err);
+}
+
+aia_column_type mon_feature_type(const aia_version_record *v, const char *name)
+{
+    const AiaStore__V1__Lineage *l = v->lineage;
+    for (size_t i = 0; l && i < l->n_features; i++) {
+        if (strcmp(l->features[i]->name, name) != 0) continue;
+        switch (l->features[i]->type) {
+        case AIA_STORE__V1__FEATURE_TYPE__FEATURE_NUMERIC: return AIA_COLUMN_NUMERIC;
+        case AIA_STORE__V1__FEATURE_TYPE__FEATURE_BINARY: return AIA_COLUMN_BOOLEAN;
+        default: return AIA_COLUMN_CATEGORICAL;
+        }
+    }
+    return 0;
+}
+
+aia_csv_schema_entry *mon_csv_schema(const aia_version_record *v, size_t *n)
+{
+    const AiaStore__V1__Lineage *l = v->lineage;
+    size_t k = l ? l->n_features : 0;
+    aia_csv_schema_entry *s = calloc(k + 2, sizeof *s);
+    if (!s) return NULL;
+    *n = 0;
+    for (size_t i = 0; i < k; i++) {
+        s[*n].column = l->features[i]->name;
+        s[(*n)++].type = mon_feature_type(v, l->features[i]->name);
+    }
+    /* Class labels are the file's own words, as training read them. */
+    if (l && l->target_column[0] && v->n_class_labels > 0) {
+        s[*n].column = l->target_column;
+        s[(*n)++].type = AIA_COLUMN_CATEGORICAL;
+    }
+    return s;
+}
+
+void mon_ref_free(mon_ref *r)
+{
+    if (!r) return;
+    for (size_t i = 0; i < r->n_features; i++) free(r->features[i]);
+    free(r->features);
+    free(r->types);
+    aia_drift_reference_free(r->data);
+    aia_drift_reference_free(r->outputs);
+    free(r->positive_label);
+    free(r);
+}
+
+/* The model's outputs over `f` as a one-column frame "prediction": the
+ * predicted class (classification) or the value (regression). Also the
+ * positive rate for binary models. NULL *out (no error) when the frame
+ * lacks a model input. */
+static aia_status predict_outputs(const aia_model *model, const aia_frame *f, mon_ref *r, aia_frame **out,
+                                  aia_error *err)
+{
+    *out = NULL;
+    size_t n = aia_frame_n_rows(f);
+    int k = aia_model_n_outputs(model);
+    double *p = malloc((n ? n : 1) * (size_t)k * sizeof *p);
+    if (!p) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
+    aia_error perr;
+    if (aia_model_predict_frame(model, f, p, &perr) != AIA_OK) {
+        free(p); /* e.g. a reference without every model input: no prediction drift */
+        return AIA_OK;
+    }
+    aia_status st = aia_frame_create(n, "reference predictions", out, err);
+    if (st == AIA_OK && r->task == AIA_TASK_REGRESSION) {
+        st = aia_frame_add_numeric(*out, "prediction", p, NULL, err);
+    } else if (st == AIA_OK) {
+        const char **cells = malloc((n ? n : 1) * sizeof *cells);
+        size_t positive = 0;
+        for (size_t i = 0; cells && i < n; i++) {
+            int best = 0;
+            for (int c = 1; c < k; c++)
+                if (p[i * (size_t)k + c] > p[i * (size_t)k + best]) best = c;
+            cells[i] = aia_model_class_label(model, best);
+            if (k == 2 && p[i * 2 + 1] >= 0.5) positive++;
+        }
+        st = cells ? aia_frame_add_categorical(*out, "prediction", cells, err)
+                   : aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
+        free(cells);
+        if (k == 2) {
+            r->positive_label = strdup(aia_model_class_label(model, 1));
+            r->reference_positive_rate = n ? (double)positive / (double)n : 0;
+        }
+    }
+    free(p);
+    if (st != AIA_OK) {
+        aia_frame_free(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
+static aia_status copy_features(mon_ref *r, const aia_drift_monitor_record *rec, const aia_version_record *v,
+                                aia_error *err)
+{
+    r->n_features = rec->n_feature_columns;
+    r->features = calloc(r->n_features + 1, sizeof *r->features);
+    r->types = calloc(r->n_features + 1, sizeof *r->types);
+    if (!r->features || !r->types) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
+    for (size_t i = 0; i < r->n_features; i++) {
+        r->types[i] = mon_feature_type(v, rec->feature_columns[i]);
+        if (!r->types[i])
+            return aia_error_set(err, AIA_FAILED_PRECONDITION,
+                                 "feature %s is not an input of %s@%d: set the monitor up again for this version",
+                                 rec->feature_columns[i], v->model_id, v->version);
+        if (!(r->features[i] = strdup(rec->feature_columns[i])))
+            return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
+    }
+    return AIA_OK;
+}
+
+/* Reads the reference and prepares both its features and its outputs. */
+static aia_status load_ref(aia_monitors *m, const aia_drift_monitor_record *rec, const aia_version_record *v,
+                           mon_ref *r, aia_error *err)
+{
+    if (copy_features(r, rec, v, err) != AIA_OK) return err->code;
+    size_t n_schema = 0;
+    aia_csv_schema_entry *schema = mon_csv_schema(v, &n_schema);
+    if (!schema) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
+    char scratch[4096];
+    snprintf(scratch, sizeof scratch, "%s/drift/tmp", m->data_dir);
+    aia_train_options to = {.scratch_dir = scratch, .threads = 1};
+    aia_frame *f = NULL;
+    aia_status st = aia_train_load_csv("reference_data_uri", rec->reference_data_uri, &to, schema, n_schema, &f,
+                                       r->sha256, err);
+    free(schema);
+    if (st != AIA_OK) return st;
+    r->rows = aia_frame_n_rows(f);
+    st = aia_drift_reference_create(f, (const char *const *)r->features, r->n_features, m->opt.check_threads,
+                                    &r->data, err);
+    if (st != AIA_OK) aia_error_prefix(err, "reference_data_uri %s", rec->reference_data_uri);
+    aia_served *h = NULL;
+    if (st == AIA_OK) st = aia_serve_acquire_version(m->opt.serve, v->model_id, v->version, &h, err);
+    aia_frame *outputs = NULL;
+    if (st == AIA_OK) {
+        r->task = aia_model_task(aia_served_model(h));
+        st = predict_outputs(aia_served_model(h), f, r, &outputs, err);
+    }
+    static const char *const prediction[] = {"prediction"};
+    if (st == AIA_OK && outputs) st = aia_drift_reference_create(outputs, prediction, 1, 1, &r->outputs, err);
+    aia_frame_free(outputs);
+    if (h) aia_served_release(h);
+    aia_frame_free(f);
+    return st;
+}
+
+aia_status mon_ref_ensure(aia_monitors *m, mon_state *st, const aia_drift_monitor_record *rec, int version,
+                          aia_error *err)
+{
+    if (st->ref && st->ref->version == version) return AIA_OK;
+    aia_version_record *v = NULL;
+    if (aia_store_version_get(m->opt.store, rec->model_id, version, &v, err) != AIA_OK) return err->code;
+    mon_ref *r = calloc(1, sizeof *r);
+    aia_status s = r ? load_ref(m, rec, v, r, err) : aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
+    aia_store_record_free(v);
+    if (s != AIA_OK) {
+        mon_ref_free(r);
+        return s;
+    }
+    r->version = version;
+    mon_ref_free(st->ref);
+    st->ref = r;
+    return AIA_OK;
+}
