@@ -169,7 +169,8 @@ static int build_tests(aia_arena *ar, const aia_cli_sub *s, Aia__V1__SetupDriftM
                    -1;
         Aia__V1__DriftFeatureOverride *o = override_of(ar, req, v, klen, err);
         if (!o) return -1;
-        if (*o->test) return aia_error_set(err, AIA_INVALID_ARGUMENT, "--test gives feature %.*s twice", (int)klen, v), -1;
+        if (*o->test)
+            return aia_error_set(err, AIA_INVALID_ARGUMENT, "--test gives feature %.*s twice", (int)klen, v), -1;
         o->test = (char *)test;
     }
     return 0;
@@ -282,7 +283,8 @@ static int build_numbers(aia_arena *ar, const aia_cli_sub *s, Aia__V1__SetupDrif
     const char *share = aia_cli_opt(s, "--drift-share"), *tol = aia_cli_opt(s, "--concept-tolerance"),
                *interval = aia_cli_opt(s, "--check-interval");
     if ((share && aia_cli_drift_parse_double("--drift-share", share, 0, 1, 1, &req->drift_share_threshold, err)) ||
-        (tol && aia_cli_drift_parse_double("--concept-tolerance", tol, 0, INFINITY, 1, &req->concept_drift_tolerance, err)))
+        (tol &&
+         aia_cli_drift_parse_double("--concept-tolerance", tol, 0, INFINITY, 1, &req->concept_drift_tolerance, err)))
         return -1;
     if (interval) {
         Google__Protobuf__Duration *d = aia_arena_alloc(ar, sizeof *d);

@@ -171,7 +171,8 @@ static int send_all(const aia_cli_args *a, aia_arena *ar, Aia__V1__GroundTruth *
                 aia_arena_strdup(ar, r->unmatched_prediction_ids[i]);
         protobuf_c_message_free_unpacked(resp, NULL);
     }
-    if (!ptrs || !sum->unmatched_prediction_ids) aia_cli_print_status_error(errf, AIA_RESOURCE_EXHAUSTED, "out of memory");
+    if (!ptrs || !sum->unmatched_prediction_ids)
+        aia_cli_print_status_error(errf, AIA_RESOURCE_EXHAUSTED, "out of memory");
     aia_client_close(c);
     return rc;
 }
