@@ -223,6 +223,20 @@ static void rpc_ref(aia_rpc *rpc)
     atomic_fetch_add_explicit(&rpc->refs, 1, memory_order_relaxed);
 }
 
+/* A reference only while the call is alive: 0 means its last unref is
+ * already recycling it (and will unlink it from the active list), so it
+ * must not be revived, or it would be recycled, and its C-core call
+ * unreffed, twice. */
+static int rpc_try_ref(aia_rpc *rpc)
+{
+    int refs = atomic_load_explicit(&rpc->refs, memory_order_acquire);
+    while (refs > 0)
+        if (atomic_compare_exchange_weak_explicit(&rpc->refs, &refs, refs + 1, memory_order_acq_rel,
+                                                  memory_order_acquire))
+            return 1;
+    return 0;
+}
+
 static void rpc_unref(aia_rpc *rpc)
 {
     if (atomic_fetch_sub_explicit(&rpc->refs, 1, memory_order_acq_rel) != 1) return;
@@ -520,7 +534,14 @@ static void on_request(aia_tag *tag, int ok)
     rpc->start_ns = aia_time_mono_ns();
     aia_metrics_started(s->metrics, rpc->row);
     read_metadata(rpc);
+    /* Dispatch starts batches (RECV_CLOSE first on streams and blocking
+     * calls) before it takes the handler's hold. With several CQ threads a
+     * batch can complete on another thread at once (a call cancelled or past
+     * its deadline), and without this hold its unref would recycle the call
+     * under us, to be unreffed twice later. */
+    rpc_ref(rpc);
     dispatch(rpc);
+    rpc_unref(rpc);
 }
 
 /* ---- streams ------------------------------------------------------------- */
@@ -629,10 +650,8 @@ void aia_call_notify_draining(aia_server *s)
     for (aia_rpc *r = s->active; r; r = r->active_next) n++;
     aia_rpc **list = n ? calloc(n, sizeof *list) : NULL;
     size_t k = 0;
-    for (aia_rpc *r = s->active; r && list; r = r->active_next) {
-        rpc_ref(r);
-        list[k++] = r;
-    }
+    for (aia_rpc *r = s->active; r && list; r = r->active_next)
+        if (rpc_try_ref(r)) list[k++] = r; /* else it is being recycled */
     pthread_mutex_unlock(&s->mu);
     for (size_t i = 0; i < k; i++) {
         aia_rpc *rpc = list[i];
