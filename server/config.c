@@ -56,6 +56,14 @@ static const config_key k_keys[] = {
      "size at which a model's prediction log file is rotated"},
     {"prediction_log_files", KEY_INT, OFF(prediction_log_files), 1, 1000,
      "rotated prediction log files kept per model (bounds its disk use)"},
+    {"drift_poll_ms", KEY_LONG, OFF(drift_poll_ms), 10, 3600000,
+     "how often drift monitors look for filled windows of live traffic"},
+    {"drift_cooldown_seconds", KEY_INT, OFF(drift_cooldown_seconds), 1, 31 * 86400,
+     "default minimum time between two drift retrainings of one monitor"},
+    {"drift_min_labelled_rows", KEY_INT, OFF(drift_min_labelled_rows), 1, 1000000,
+     "predictions with ground truth a window needs before concept drift is computed"},
+    {"drift_webhook_backoff_ms", KEY_LONG, OFF(drift_webhook_backoff_ms), 1, 60000,
+     "first retry delay of a failed alert webhook (doubles per retry, 5 attempts)"},
 };
 
 #define N_KEYS (sizeof k_keys / sizeof k_keys[0])
@@ -91,6 +99,10 @@ static void set_defaults(aia_config *cfg)
     cfg->prediction_log_percent = 100;
     cfg->prediction_log_file_mib = 16;
     cfg->prediction_log_files = 8;
+    cfg->drift_poll_ms = 1000;
+    cfg->drift_cooldown_seconds = 3600;
+    cfg->drift_min_labelled_rows = 30;
+    cfg->drift_webhook_backoff_ms = 500;
 }
 
 static const config_key *find_key(const char *name, size_t len)

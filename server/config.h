@@ -35,6 +35,10 @@ typedef struct aia_config {
     int prediction_log_percent;        /* share of predicted rows logged for drift, 0..100 */
     int prediction_log_file_mib;       /* a log file is rotated at this size */
     int prediction_log_files;          /* rotated files kept per model */
+    long drift_poll_ms;                /* how often drift monitors look at live traffic */
+    int drift_cooldown_seconds;        /* default minimum time between drift retrainings of a monitor */
+    int drift_min_labelled_rows;       /* ground-truthed predictions needed for concept drift */
+    long drift_webhook_backoff_ms;     /* first retry delay of alert webhooks (doubling) */
 } aia_config;
 
 typedef enum aia_config_action {

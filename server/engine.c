@@ -5,9 +5,11 @@
 #include <stdlib.h>
 
 #include "lib/jobs/jobs.h"
+#include "lib/monitor/monitor.h"
 #include "lib/serve/serve.h"
 #include "lib/store/store.h"
 #include "server/build_info.h"
+#include "server/services/drift_service.h"
 #include "server/services/inference.h"
 #include "server/services/model_service.h"
 #include "server/services/system_service.h"
@@ -18,6 +20,7 @@ struct aia_engine {
     aia_store *store;
     aia_jobs *jobs;
     aia_serve *serve;
+    aia_monitors *monitors;
     int bound;
 };
 
@@ -48,8 +51,24 @@ static aia_status open_parts(const aia_config *cfg, aia_engine *e, aia_error *er
         .engine_version = AIA_VERSION,
     };
     if (aia_jobs_start(&jo, &e->jobs, err) != AIA_OK) return prefix(err, "starting training workers", cfg->data_dir);
+    aia_monitors_options mo = {
+        .store = e->store,
+        .serve = e->serve,
+        .jobs = e->jobs,
+        .data_dir = cfg->data_dir,
+        .check_threads = cfg->threads,
+        .poll_ms = cfg->drift_poll_ms,
+        .default_cooldown_ms = (int64_t)cfg->drift_cooldown_seconds * 1000,
+        .min_labelled_rows = cfg->drift_min_labelled_rows,
+        .webhook_backoff_ms = cfg->drift_webhook_backoff_ms,
+        .alert_json = aia_drift_alert_json,
+    };
+    if (aia_monitors_start(&mo, &e->monitors, err) != AIA_OK)
+        return prefix(err, "starting the drift monitors", cfg->data_dir);
     aia_model_engine me = {.store = e->store, .jobs = e->jobs, .serve = e->serve};
     if (aia_model_service_bind(&me, err) != AIA_OK) return err->code;
+    aia_drift_engine de = {.store = e->store, .monitors = e->monitors};
+    if (aia_drift_service_bind(&de, err) != AIA_OK) return err->code;
     aia_inference_service_bind(e->serve);
     aia_system_service_bind_serve(e->serve);
     e->bound = 1;
@@ -75,7 +94,10 @@ void aia_engine_close(aia_engine *e)
         aia_system_service_bind_serve(NULL);
         aia_inference_service_bind(NULL);
         aia_model_service_unbind();
+        aia_drift_service_unbind();
     }
+    /* Monitors submit jobs and read served models: stop them first. */
+    aia_monitors_stop(e->monitors);
     if (e->jobs) aia_jobs_stop(e->jobs);
     if (e->serve) aia_serve_close(e->serve);
     if (e->store) aia_store_close(e->store);

@@ -5,14 +5,8 @@
  * with the sentence below. Each moves to a file of its own when its issue
  * lands. */
 #include "aia/v1/coordinator.pb-c.h"
-#include "aia/v1/drift.pb-c.h"
 #include "aia/v1/llm.pb-c.h"
 #include "server/services/services.h"
-
-const aia_service_impl aia_drift_service = {
-    .descriptor = &aia__v1__drift_service__descriptor,
-    .missing = "drift statistics and monitors (lib/drift, DriftService, issue #6) have not landed",
-};
 
 const aia_service_impl aia_coordinator_service = {
     .descriptor = &aia__v1__coordinator_service__descriptor,
