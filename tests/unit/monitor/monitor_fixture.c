@@ -29,6 +29,15 @@ typedef struct mf_rng {
     uint64_t x;
 } mf_rng;
 
+/* splitmix64 of the seed: nearby seeds give unrelated streams. */
+static mf_rng rng_of(uint64_t seed)
+{
+    uint64_t z = seed + 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return (mf_rng){z ^ (z >> 31)};
+}
+
 static double uniform(mf_rng *r)
 {
     r->x = r->x * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -77,7 +86,7 @@ void mf_write_csv(mf *f, const char *name, const mf_csv *c, char *path, size_t s
         first = 0;
     }
     fputc('\n', fp);
-    mf_rng r = {c->seed};
+    mf_rng r = rng_of(c->seed);
     for (size_t i = 0; i < c->rows; i++) {
         mf_row row;
         gen_row(&r, c->shift, &row);
@@ -240,7 +249,7 @@ void mf_predict_log(mf *f, size_t n, uint64_t seed, double shift2, char (*ids)[3
     mf_row *gen = calloc(n, sizeof *gen);
     assert_true(scratch && out && cells && own_ids && rows && gen);
     aia_serve_prediction_ids(f->serve, n, own_ids);
-    mf_rng r = {seed};
+    mf_rng r = rng_of(seed);
     double shift[6] = {0, 0, shift2, 0, 0, 0};
     for (size_t i = 0; i < n; i++) {
         gen_row(&r, shift, &gen[i]);
