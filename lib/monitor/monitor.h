@@ -21,13 +21,16 @@
  *     when window_size new rows were logged since its last check, when its
  *     check_interval passed with new rows, or when new ground truth for the
  *     model arrived (concept drift).
- * Concept drift: logged predictions of the window with ground truth
- * (ReportGroundTruth, stored by prediction id) give the current value of
- * the metric ("accuracy" for classification, "r2" for regression, or the
- * monitor's concept_drift_metric: accuracy, f1_macro, rmse, mae, r2); it
- * drifts when it is worse than the version's validation value by more than
- * the tolerance (default 0.05; for rmse and mae "worse" is higher). It is
- * computed once at least min_labelled_rows (default 30) rows are labelled.
+ * Concept drift, computed on every check: the model's latest window_size
+ * outcomes (ReportGroundTruth, stored by prediction id, newest observation
+ * first) joined by id to the logged predictions of the checked version
+ * give the current value of the metric ("accuracy" for classification,
+ * "r2" for regression, or the monitor's concept_drift_metric: accuracy;
+ * rmse, mae, r2); it drifts when it is worse than the version's validation
+ * value by more than the tolerance (default 0.05; for rmse and mae "worse"
+ * is higher). It is reported once at least min_labelled_rows (default 30)
+ * outcomes match. Outcomes usually arrive after their window was checked,
+ * so they are not tied to the current window.
  * Prediction drift: the model's outputs (predicted class for
  * classification, value for regression) against the reference outputs,
  * with the default test for that column type; for binary classification a
@@ -40,7 +43,8 @@
  * in proto3 JSON) to the monitor's webhooks, retried with backoff. A
  * RETRAIN action (default on concept drift) submits a training job with the
  * version's algorithm, hyperparameters, features and target on the
- * reference data plus the window's labelled rows (written as a CSV under
+ * reference data (or, when it lacks the target column, the version's
+ * training data) plus the predictions with outcomes (written as a CSV under
  * <data_dir>/drift/), trigger DRIFT and trigger_id = the report id, so the
  * new version's lineage names the report. A cooldown (default 1 h) per
  * monitor spaces retrainings out: inside it the alert says so in

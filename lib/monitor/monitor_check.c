@@ -299,6 +299,7 @@ typedef struct check_ctx {
     window w;
     aia_arena arena;
     AiaStore__V1__DriftReport rep;
+    aia_predlog_window *labelled; /* predictions with ground truth (concept drift, retraining) */
     size_t *labelled_rows;
     char **labelled_truth;
     size_t n_labelled;
@@ -325,8 +326,7 @@ static aia_status compute(check_ctx *c, aia_error *err)
         return err->code;
     if (c->rep.prediction_drift && c->rep.prediction_drift->drifted)
         add_kind(&c->rep, &c->arena, AIA_STORE__V1__DRIFT_KIND__DRIFT_KIND_PREDICTION);
-    if (c->w.log &&
-        mon_concept(m, c->rec, c->v, c->w.log, &c->arena, &c->rep.concept_drift, &c->labelled_rows,
+    if (mon_concept(m, c->rec, c->v, r, &c->arena, &c->rep.concept_drift, &c->labelled, &c->labelled_rows,
                     &c->labelled_truth, &c->n_labelled, err) != AIA_OK)
         return err->code;
     if (c->rep.concept_drift && c->rep.concept_drift->drifted)
@@ -356,7 +356,7 @@ static aia_status check_locked(check_ctx *c, const char *uri, const aia_frame *r
     c->st->last_check_ns = aia_time_now_ns();
     if (c->w.log) c->st->log_pos = c->w.log->end;
     if (!skip_actions && c->rep.n_drift_kinds > 0)
-        mon_act(m, c->st, c->rec, c->v, &c->rep, c->w.log, c->labelled_rows, c->labelled_truth, c->n_labelled,
+        mon_act(m, c->st, c->rec, c->v, &c->rep, c->labelled, c->labelled_rows, c->labelled_truth, c->n_labelled,
                 &c->arena);
     if (out && !(*out = mon_record_dup(&c->rep.base)))
         return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
@@ -377,6 +377,7 @@ aia_status mon_check(aia_monitors *m, mon_state *st, const aia_drift_monitor_rec
     aia_status s = check_locked(&c, uri, rows, skip_actions, out, err);
     pthread_mutex_unlock(&st->mu);
     window_free(&c.w);
+    aia_predlog_window_free(c.labelled);
     aia_store_record_free(c.v);
     aia_arena_destroy(&c.arena);
     return s;

@@ -101,10 +101,14 @@ aia_status mon_check(aia_monitors *m, mon_state *st, const aia_drift_monitor_rec
                      const aia_frame *rows, int skip_actions, aia_drift_report_record **out, aia_error *err);
 
 /* ---- monitor_concept.c ---- */
-/* The concept drift of a logged window: NULL (no error) when fewer than
- * min_labelled_rows have ground truth. Allocated in `a`. */
+/* Concept drift over the model's latest window_size outcomes (ground
+ * truth) and the logged predictions of the monitored version they judge:
+ * *out NULL (no error) while fewer than min_labelled_rows match. *w (caller
+ * frees with aia_predlog_window_free) holds those predictions; rows
+ * labelled_rows[0..n_labelled) of it have an outcome, labelled_truth[i] as
+ * text (for retraining). Allocated in `a` but *w. */
 aia_status mon_concept(aia_monitors *m, const aia_drift_monitor_record *rec, const aia_version_record *v,
-                       const aia_predlog_window *w, aia_arena *a, AiaStore__V1__ConceptDrift **out,
+                       const mon_ref *r, aia_arena *a, AiaStore__V1__ConceptDrift **out, aia_predlog_window **w,
                        size_t **labelled_rows, char ***labelled_truth, size_t *n_labelled, aia_error *err);
 /* Whether a concept metric name is known for the task; its default. */
 int mon_concept_metric_known(const char *name, aia_task task);
@@ -112,9 +116,8 @@ const char *mon_concept_metric_default(aia_task task);
 
 /* ---- monitor_actions.c ---- */
 /* Raises the report's alerts (stored, to subscribers, to webhooks) and
- * takes its actions, filling report->retraining_job_id. `labelled` are
- * the window's rows with ground truth (row index, true outcome as text),
- * for retraining. */
+ * takes its actions, filling report->retraining_job_id. `w` and the
+ * labelled rows are mon_concept's (may be NULL / 0), for retraining. */
 void mon_act(aia_monitors *m, mon_state *st, const aia_drift_monitor_record *rec, const aia_version_record *v,
              AiaStore__V1__DriftReport *report, const aia_predlog_window *w, const size_t *labelled_rows,
              char *const *labelled_truth, size_t n_labelled, aia_arena *a);

@@ -68,7 +68,7 @@ static aia_status write_csv(const char *path, const retrain_data *d, aia_error *
         return aia_error_set(err, AIA_INTERNAL, "cannot write %s: %s", path, strerror(errno));
     }
     column_map(d, d->reference, ref_cols);
-    column_map(d, d->w->inputs, win_cols);
+    if (d->w->inputs) column_map(d, d->w->inputs, win_cols);
     for (size_t j = 0; j <= k; j++) {
         if (j) fputc(',', f);
         put_text(f, j < k ? d->l->features[j]->name : d->l->target_column);

@@ -302,6 +302,12 @@ aia_status aia_store_ground_truth_put(aia_store *s, const char *model_id, const 
  * NULL. */
 aia_status aia_store_ground_truth_get(aia_store *s, const char *model_id, const char *const *ids, size_t n,
                                       aia_ground_truth_record **out, aia_error *err);
+/* The latest `limit` outcomes of model_id (0 = all), newest observation
+ * first: what concept drift is computed on, since outcomes usually arrive
+ * well after the predictions they judge. Caller frees with
+ * aia_store_records_free. */
+aia_status aia_store_ground_truth_recent(aia_store *s, const char *model_id, size_t limit,
+                                         aia_ground_truth_record ***out, size_t *n, aia_error *err);
 /* Counts stored outcomes of model_id. */
 aia_status aia_store_ground_truth_count(aia_store *s, const char *model_id, int64_t *count, aia_error *err);
 

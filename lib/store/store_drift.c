@@ -521,3 +521,27 @@ aia_status aia_store_ground_truth_count(aia_store *s, const char *model_id, int6
     pthread_mutex_unlock(&s->mu);
     return rc;
 }
+
+aia_status aia_store_ground_truth_recent(aia_store *s, const char *model_id, size_t limit,
+                                         aia_ground_truth_record ***out, size_t *n, aia_error *err) {
+    *out = NULL;
+    *n = 0;
+    aia_status rc = need_id("ground truth model_id", model_id, err);
+    if (rc != AIA_OK) return rc;
+    store_list l = {0};
+    int more = 0;
+    char *next = NULL;
+    sqlite3_stmt *st = NULL;
+    pthread_mutex_lock(&s->mu);
+    rc = store_prepare(s,
+                       "SELECT prediction_id, record FROM ground_truth WHERE model_id = ? "
+                       "ORDER BY observe_ns DESC, prediction_id DESC LIMIT ?",
+                       &st, err);
+    if (rc == AIA_OK) {
+        store_bind_text(st, 1, model_id);
+        sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
+        rc = collect(s, st, &aia_store__v1__ground_truth__descriptor, "ground truth of prediction", 0, &l, &more, err);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return store_list_hand_over(rc, &l, 0, 0, &next, out, n, err);
+}
