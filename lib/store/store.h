@@ -111,6 +111,14 @@ aia_status aia_store_model_list(aia_store *s, int task, const char *prefix, cons
 aia_status aia_store_version_get(aia_store *s, const char *model_id, int version, aia_version_record **out,
                                  aia_error *err);
 
+/* Publishes a version that no training job produced (a drift monitor's
+ * preprocessing refit of an existing version): in one transaction takes
+ * the model's next version number (*version), inserts `v` READY under it
+ * (v->version ignored; aliases, endpoint_ids, delete_time dropped;
+ * create_time defaults to now). The artifact must already be stored.
+ * NOT_FOUND when the model does not exist. Synchronous=FULL commit. */
+aia_status aia_store_version_derive(aia_store *s, const aia_version_record *v, int *version, aia_error *err);
+
 /* Resolves "latest": the highest READY version, or NOT_FOUND. */
 aia_status aia_store_version_latest(aia_store *s, const char *model_id, int *version, aia_error *err);
 

@@ -107,6 +107,11 @@ aia_status store_version_load(aia_store *s, const char *model_id, int version, a
 aia_status store_model_exists(aia_store *s, const char *model_id, int *task, aia_error *err);
 /* Sets the model's update_time to now (in the caller's transaction). */
 aia_status store_model_touch(aia_store *s, const char *model_id, aia_error *err);
+/* Takes the model's next version number (never reused). In a transaction. */
+aia_status store_reserve_version(aia_store *s, const char *model_id, int *version, aia_error *err);
+/* Inserts a READY version (aliases, endpoints, delete time dropped;
+ * create_time defaults to now). In a transaction. */
+aia_status store_insert_version(aia_store *s, const aia_version_record *v, int64_t now_ns, aia_error *err);
 /* Whether model@version is READY: NOT_FOUND naming it otherwise. */
 aia_status store_version_ready(aia_store *s, const char *model_id, int version, aia_error *err);
 /* Inserts the model row for a first job submit (task, description, labels

@@ -140,7 +140,7 @@ static aia_status ensure_model(aia_store *s, const aia_job_spec *spec, int *crea
     return rc;
 }
 
-static aia_status reserve_version(aia_store *s, const char *model_id, int *version, aia_error *err) {
+aia_status store_reserve_version(aia_store *s, const char *model_id, int *version, aia_error *err) {
     sqlite3_stmt *st = NULL;
     aia_status rc = store_prepare(s, "SELECT next_version FROM models WHERE model_id = ?", &st, err);
     if (rc != AIA_OK) return rc;
@@ -232,7 +232,7 @@ static aia_status submit_locked(aia_store *s, const aia_job_spec *spec, const ch
     if (rc != AIA_OK || *out != NULL) return rc; /* an earlier submit with this key */
     int version = 0;
     rc = ensure_model(s, spec, model_created, err);
-    if (rc == AIA_OK) rc = reserve_version(s, spec->model_id, &version, err);
+    if (rc == AIA_OK) rc = store_reserve_version(s, spec->model_id, &version, err);
     if (rc == AIA_OK) rc = insert_job(s, spec, created_by, version, out, err);
     if (rc == AIA_OK) *created = 1;
     return rc;

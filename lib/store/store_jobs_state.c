@@ -60,7 +60,7 @@ aia_status aia_store_job_update(aia_store *s, const aia_job_record *job, aia_err
 
 /* ---- publish ------------------------------------------------------------------ */
 
-static aia_status insert_version(aia_store *s, const aia_version_record *v, int64_t now_ns, aia_error *err) {
+aia_status store_insert_version(aia_store *s, const aia_version_record *v, int64_t now_ns, aia_error *err) {
     AiaStore__V1__Time now;
     store_time_set(&now, now_ns);
     aia_version_record copy = *v;
@@ -101,7 +101,7 @@ static aia_status publish_locked(aia_store *s, const aia_job_record *job, const 
         rc = aia_error_set(err, AIA_INVALID_ARGUMENT, "job %s produces %s@%d, not %s@%d", job->job_id,
                            stored->model_id, stored->model_version, version->model_id, version->version);
     int64_t now_ns = aia_time_now_ns();
-    if (rc == AIA_OK) rc = insert_version(s, version, now_ns, err);
+    if (rc == AIA_OK) rc = store_insert_version(s, version, now_ns, err);
     if (rc == AIA_OK) {
         AiaStore__V1__Time now;
         store_time_set(&now, now_ns);

@@ -271,3 +271,32 @@ aia_status aia_store_version_delete(aia_store *s, const char *model_id, int vers
     pthread_mutex_unlock(&s->mu);
     return rc;
 }
+
+/* ---- versions derived without training ------------------------------------ */
+
+static aia_status derive_locked(aia_store *s, const aia_version_record *v, int *version, aia_error *err) {
+    int task = 0;
+    aia_status rc = store_model_exists(s, v->model_id, &task, err); /* NOT_FOUND names it */
+    if (rc == AIA_OK) rc = store_reserve_version(s, v->model_id, version, err);
+    if (rc != AIA_OK) return rc;
+    aia_version_record copy = *v;
+    copy.version = *version;
+    rc = store_insert_version(s, &copy, aia_time_now_ns(), err);
+    if (rc == AIA_OK) rc = store_model_touch(s, v->model_id, err);
+    return rc;
+}
+
+aia_status aia_store_version_derive(aia_store *s, const aia_version_record *v, int *version, aia_error *err) {
+    *version = 0;
+    if (v == NULL || v->model_id == NULL || v->model_id[0] == '\0')
+        return aia_error_set(err, AIA_INVALID_ARGUMENT, "a derived version needs its model_id");
+    pthread_mutex_lock(&s->mu);
+    aia_status rc = store_exec(s, "PRAGMA synchronous=FULL", err); /* as publishing a trained version */
+    if (rc == AIA_OK) rc = store_begin(s, err);
+    if (rc == AIA_OK) rc = store_end(s, derive_locked(s, v, version, err), 1, NULL, err);
+    aia_error ignored;
+    store_exec(s, "PRAGMA synchronous=NORMAL", &ignored);
+    pthread_mutex_unlock(&s->mu);
+    if (rc != AIA_OK) *version = 0;
+    return rc;
+}
