@@ -100,4 +100,43 @@ aia_status aia_model_predict_frame(const aia_model *m, const aia_frame *f, doubl
 aia_status aia_model_predict_row(const aia_model *m, const aia_preprocess_cell *cells, double *scratch, double *out,
                                  aia_error *err);
 
+/* ---- refitting the preprocessing on recent data (data drift) ------------------------- */
+
+/* A copy of `m` whose preprocessing statistics are refitted on `recent`, the
+ * data-drift action "refit the preprocessing, keep the trained learner":
+ *
+ *   NUMERIC  the imputation fill (mean / median / most frequent, as the
+ *            input's impute says; NONE stays NaN) and, when standardised,
+ *            the mean and scale, with exactly aia_preprocess_fit()'s
+ *            semantics (scaler fitted after imputation, population std,
+ *            constant column scale 1; with NONE it skips missing cells).
+ *   BOOLEAN  with MOST_FREQUENT, the fill (false among ties); NONE keeps NaN.
+ *   CATEGORICAL inputs keep everything: their categories and encoding define
+ *            the learner's input layout.
+ *
+ * Kinds, impute and standardize choices and the output columns are kept, so
+ * the learner (trees, forest, coefficients, labels) reads the same layout;
+ * the new model owns a deep copy of it (through the model file's encoding,
+ * so the copy is exactly what a saved version would hold; metadata entries
+ * are not part of a model and are not carried).
+ *
+ * Inputs are matched to `recent` by column name (other columns are
+ * ignored). An input absent from `recent`, or with fewer than max(min_rows,
+ * 1) observed (non-missing) values there, keeps its statistics. *refitted
+ * (may be NULL) counts the inputs whose statistics changed (bit for bit;
+ * refitting on the training frame itself gives 0).
+ *
+ * Errors: m, recent or out NULL (INVALID_ARGUMENT); an input column of
+ * another type in `recent` than the model reads (INVALID_ARGUMENT naming
+ * the column and both types, checked before anything is computed);
+ * statistics that overflow (INVALID_ARGUMENT naming the column);
+ * RESOURCE_EXHAUSTED when out of memory. On error *out is NULL and
+ * *refitted 0.
+ *
+ * Ownership: `m` and `recent` are borrowed for the call; the caller frees
+ * *out with aia_model_free(). Thread-safety: reads m and recent only, so
+ * it may run while other threads predict with m. */
+aia_status aia_model_refit_preprocess(const aia_model *m, const aia_frame *recent, size_t min_rows, aia_model **out,
+                                      size_t *refitted, aia_error *err);
+
 #endif
