@@ -206,13 +206,27 @@ static void test_refused_batches(void **state)
     assert_null(r);
     mf_csv e = {.rows = 0, .seed = 5, .with_target = 1};
     mf_write_csv(f, "empty.csv", &e, path, sizeof path);
-    st = aia_monitors_check(f->monitors, id, path, NULL, 0, &r, &err);
-    assert_int_not_equal(st, AIA_OK);
+    MF_FAILS(aia_monitors_check(f->monitors, id, path, NULL, 0, &r, &err), AIA_INVALID_ARGUMENT);
     assert_null(r);
     snprintf(path, sizeof path, "%s/absent.csv", f->dir);
     st = aia_monitors_check(f->monitors, id, path, NULL, 0, &r, &err);
     assert_int_not_equal(st, AIA_OK);
     MF_SAYS("absent.csv");
+    aia_frame *none = NULL; /* inline rows, zero of them */
+    MF_OK(aia_frame_create(0, "inline", &none, &err));
+    static const double nothing[1] = {0};
+    static const char *const no_cells[1] = {"a"};
+    for (int k = 1; k <= 5; k++) {
+        char name[4];
+        snprintf(name, sizeof name, "f%d", k);
+        MF_OK(aia_frame_add_numeric(none, name, nothing, NULL, &err));
+    }
+    MF_OK(aia_frame_add_categorical(none, "c1", no_cells, &err));
+    MF_OK(aia_frame_add_categorical(none, "c2", no_cells, &err));
+    MF_FAILS(aia_monitors_check(f->monitors, id, NULL, none, 0, &r, &err), AIA_INVALID_ARGUMENT);
+    aia_frame_free(none);
+    MF_FAILS(aia_monitors_check(f->monitors, "", NULL, NULL, 0, &r, &err), AIA_INVALID_ARGUMENT);
+    MF_SAYS("monitor_id");
     MF_FAILS(aia_monitors_check(f->monitors, "dm-none", NULL, NULL, 0, &r, &err), AIA_NOT_FOUND);
     MF_SAYS("dm-none");
     /* None of these stored a report. */
