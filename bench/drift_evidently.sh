@@ -8,10 +8,19 @@
 #   2. bench/drift/make_data.py: the seeded data, $BENCH_OUT/drift/rows-N/
 #      {reference,current}.csv (kept while its parameters match), with
 #      num_2, num_5, num_11 and cat_3 shifted in the current data
-#   3. build //bench/drift:aia-drift-bench (opt), copied to $BENCH_OUT/bin
+#   3. build //bench/drift:aia-drift-bench, //server:aia-server and
+#      //client:aia (opt), copied to $BENCH_OUT/bin
 #   4. one process per tool, one after the other, after waiting (up to 2 min)
 #      for a 1-minute load average below 1:
-#        aia        lib/drift called directly (DriftService is not built yet),
+#        aia-service  DriftService end to end (bench/drift/service.py): a fresh
+#                   aia-server (--prediction-log-percent 0, --threads 2), a
+#                   linear regression trained with `aia models train` on the
+#                   first 20,000 reference rows and a computed label, `aia drift
+#                   setup --reference` (timed: load + prepare the reference),
+#                   then BENCH_DRIFT_REPEATS x `aia drift check --data current`
+#                   (RPC wall time and the report's computeDuration); the
+#                   server's VmHWM
+#        aia        lib/drift called directly (the library alone, no server),
 #                   1 and then 2 threads in the same process, BENCH_DRIFT_REPEATS
 #                   times each (the report shows the median)
 #        scipy      ks_2samp + wasserstein_distance per numeric column,
@@ -30,8 +39,9 @@
 #   BENCH_DRIFT_ROWS=100000 BENCH_DRIFT_SMALL_ROWS=0 bench/drift_evidently.sh --no-render
 #
 # Knobs: BENCH_DRIFT_ROWS (1000000), BENCH_DRIFT_SMALL_ROWS (100000),
-# BENCH_DRIFT_TOOLS ("aia scipy evidently"), BENCH_DRIFT_THREADS (aia's
-# thread counts, "1,2"), BENCH_DRIFT_REPEATS (3, aia's runs per thread count),
+# BENCH_DRIFT_TOOLS ("aia-service aia scipy evidently"), BENCH_DRIFT_THREADS
+# (aia's thread counts, "1,2"), BENCH_DRIFT_REPEATS (3, aia's runs per thread
+# count and aia-service's checks),
 # BENCH_DRIFT_EVIDENTLY_TIMEOUT (600), BENCH_OUT.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -47,7 +57,7 @@ done
 
 ROWS="${BENCH_DRIFT_ROWS:-1000000}"
 SMALL_ROWS="${BENCH_DRIFT_SMALL_ROWS:-100000}"
-TOOLS="${BENCH_DRIFT_TOOLS:-aia scipy evidently}"
+TOOLS="${BENCH_DRIFT_TOOLS:-aia-service aia scipy evidently}"
 THREADS="${BENCH_DRIFT_THREADS:-1,2}"
 REPEATS="${BENCH_DRIFT_REPEATS:-3}"
 EV_TIMEOUT="${BENCH_DRIFT_EVIDENTLY_TIMEOUT:-600}"
@@ -55,6 +65,8 @@ VENV="$BENCH_OUT/drift-venv"
 RESULTS="$BENCH_OUT/results/drift"
 RAW="$BENCH_OUT/raw/drift"
 DRIFT_BIN="$BENCH_OUT/bin/aia-drift-bench"
+SERVER_BIN="$BENCH_OUT/bin/aia-server"
+CLI_BIN="$BENCH_OUT/bin/aia"
 REPORT="$BENCH_ROOT/bench/drift/report.py"
 
 command -v python3 >/dev/null || bench_die "python3 not found"
@@ -71,14 +83,21 @@ if [ ! -x "$VENV/bin/python" ] || ! cmp -s "$req" "$VENV/requirements.txt"; then
     cp "$req" "$VENV/requirements.txt"
 fi
 
-# 3. Our driver.
-if [ "$build" = 1 ] || [ ! -x "$DRIFT_BIN" ]; then
+# 3. Our driver, the server and the CLI, copied aside (read from the opt
+# configuration's bin directory, never the bazel-bin symlink, which a
+# concurrent build with another config moves).
+if [ "$build" = 1 ] || [ ! -x "$DRIFT_BIN" ] || [ ! -x "$SERVER_BIN" ] || [ ! -x "$CLI_BIN" ]; then
     mkdir -p "$BENCH_OUT/bin"
-    ( cd "$BENCH_ROOT" && bazel build --compilation_mode=opt //bench/drift:aia-drift-bench ) \
-        || bench_die "bazel build //bench/drift:aia-drift-bench failed"
-    bin="$(cd "$BENCH_ROOT" && bazel info --compilation_mode=opt bazel-bin 2>/dev/null)/bench/drift/aia-drift-bench"
-    [ -x "$bin" ] || bench_die "no binary at $bin"
-    install -m 0755 "$bin" "$DRIFT_BIN"
+    ( cd "$BENCH_ROOT" && bazel build --compilation_mode=opt //bench/drift:aia-drift-bench \
+          //server:aia-server //client:aia ) \
+        || bench_die "bazel build of aia-drift-bench, aia-server and aia failed"
+    optbin="$(cd "$BENCH_ROOT" && bazel info --compilation_mode=opt bazel-bin 2>/dev/null)"
+    for pair in "bench/drift/aia-drift-bench:$DRIFT_BIN" "server/aia-server:$SERVER_BIN" \
+                "client/aia:$CLI_BIN"; do
+        bin="$optbin/${pair%%:*}"
+        [ -x "$bin" ] || bench_die "no binary at $bin"
+        install -m 0755 "$bin" "${pair#*:}"
+    done
 fi
 
 commit="$(cd "$BENCH_ROOT" && git rev-parse --short=12 HEAD)"
@@ -103,6 +122,12 @@ run_size() {
     for tool in $TOOLS; do
         case "$tool" in
             aia) cmd=("$DRIFT_BIN" --threads "$THREADS" --repeats "$REPEATS") limit=0 ;;
+            aia-service)
+                # Absolute paths: the server reads the files, not the CLI.
+                cmd=(python3 "$BENCH_ROOT/bench/drift/service.py" --server "$SERVER_BIN"
+                     --cli "$CLI_BIN" --work "$BENCH_OUT/drift-service/rows-$rows"
+                     --repeats "$REPEATS" --threads 2)
+                limit=0 ;;
             scipy|evidently)
                 cmd=("$VENV/bin/python" "$BENCH_ROOT/bench/drift/peers.py" --tool "$tool"
                      --meta "$data/meta.json")

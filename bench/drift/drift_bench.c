@@ -1,6 +1,7 @@
 /* bench/drift/drift_bench.c — aia's side of the drift benchmark
- * (bench/drift_evidently.sh, issue 6): lib/drift called directly, since
- * DriftService is not built yet.
+ * (bench/drift_evidently.sh, issue 6) for the library alone: lib/drift
+ * called directly, no server (DriftService end to end is
+ * bench/drift/service.py).
  *
  * Loads a reference and a current CSV with lib/data (timed apart), then
  * checks every column the way Evidently's DataDriftPreset does by default
@@ -297,7 +298,7 @@ int main(int argc, char **argv) {
         }
     }
 
-    printf("{\n \"tool\": \"aia\",\n \"label\": \"lib/drift (DriftService not built yet)\",\n");
+    printf("{\n \"tool\": \"aia\",\n \"label\": \"lib/drift alone (the library, no server)\",\n");
     printf(" \"rows_reference\": %zu,\n \"rows_current\": %zu,\n", aia_frame_n_rows(ref),
            aia_frame_n_rows(cur));
     printf(" \"load\": {\"reference_s\": %.6f, \"current_s\": %.6f, \"total_s\": %.6f, "
