@@ -216,11 +216,8 @@ static void test_refused_batches(void **state)
     MF_OK(aia_frame_create(0, "inline", &none, &err));
     static const double nothing[1] = {0};
     static const char *const no_cells[1] = {"a"};
-    for (int k = 1; k <= 5; k++) {
-        char name[4];
-        snprintf(name, sizeof name, "f%d", k);
-        MF_OK(aia_frame_add_numeric(none, name, nothing, NULL, &err));
-    }
+    static const char *const numeric[] = {"f1", "f2", "f3", "f4", "f5"};
+    for (int k = 0; k < 5; k++) MF_OK(aia_frame_add_numeric(none, numeric[k], nothing, NULL, &err));
     MF_OK(aia_frame_add_categorical(none, "c1", no_cells, &err));
     MF_OK(aia_frame_add_categorical(none, "c2", no_cells, &err));
     MF_FAILS(aia_monitors_check(f->monitors, id, NULL, none, 0, &r, &err), AIA_INVALID_ARGUMENT);
