@@ -9,6 +9,7 @@ receiver for webhooks, and a reader of StreamDriftAlerts in a thread.
 import csv
 import http.server
 import json
+import os
 import random
 import threading
 import time
@@ -111,6 +112,8 @@ def expect_error(channel, name, code, *needles, request=None, server=None, **fie
     assert res.code == code, f"{name}: expected {code.name}, got {res}{diag}"
     for n in needles:
         assert n in res.details, f"{name}: {code.name} message {res.details!r} does not name {n!r}"
+    if os.environ.get("AIA_E2E_PRINT_ERRORS"):
+        print(f"{name} {code.name}: {res.details}")
     return res.details
 
 
