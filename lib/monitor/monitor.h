@@ -46,10 +46,14 @@
  * reference data (or, when it lacks the target column, the version's
  * training data) plus the predictions with outcomes (written as a CSV under
  * <data_dir>/drift/), trigger DRIFT and trigger_id = the report id, so the
- * new version's lineage names the report. A cooldown (default 1 h) per
- * monitor spaces retrainings out: inside it the alert says so in
- * action_note and no job is submitted. REFIT_PREPROCESSING is not built
- * yet: setup refuses it with UNIMPLEMENTED saying so.
+ * new version's lineage names the report. A REFIT_PREPROCESSING action
+ * refits the version's imputation and scaling statistics on the checked
+ * window (lib/ml keeps the trained learner and the input layout) and
+ * publishes the result as a new version without training (lineage
+ * preprocessing_only, trigger DRIFT, trigger_id = the report). A cooldown
+ * (default 1 h) per monitor spaces actions out: inside it the alert says so
+ * in action_note and nothing is submitted or published; the cooldown is
+ * kept in memory, so a restart forgets it.
  *
  * Ownership: records passed in are read only; records returned through
  * **out belong to the caller (aia_store_record_free). Thread-safety: every
@@ -106,7 +110,7 @@ void aia_monitors_stop(aia_monitors *m);
  * anything is stored: NOT_FOUND for the model or version, INVALID_ARGUMENT
  * naming the field (unknown feature, override of an unmonitored feature,
  * test unfit for the column type, bad threshold, window size, share,
- * metric, tolerance, webhook URL), the reference's read error (file, line,
+ * metric, tolerance, action, webhook URL), the reference's read error (file, line,
  * column), FAILED_PRECONDITION when the version has no training data URI to
  * default to. *out: the stored monitor with defaults filled. */
 aia_status aia_monitors_setup(aia_monitors *m, const aia_drift_monitor_record *spec, aia_drift_monitor_record **out,

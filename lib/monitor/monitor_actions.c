@@ -102,40 +102,79 @@ typedef struct act_ctx {
     const aia_drift_monitor_record *rec;
     const aia_version_record *v;
     AiaStore__V1__DriftReport *rep;
-    const aia_predlog_window *w;
+    const aia_frame *current;       /* the checked window (refits fit on it) */
+    const aia_predlog_window *w;    /* predictions with outcomes (retraining) */
     const size_t *labelled_rows;
     char *const *labelled_truth;
     size_t n_labelled;
     aia_arena *a;
-    int retrain_tried;
-    char *retrain_note; /* why the report's retraining did not happen */
+    char *cooldown_note;            /* set when the monitor acted too recently */
+    int retrain_tried, refit_tried;
+    char *retrain_note, *refit_note; /* why the report's action did not happen */
 } act_ctx;
+
+/* One report's actions are gated together: inside the cooldown none runs,
+ * outside it all that are asked for run, and the cooldown restarts. */
+static void gate(act_ctx *c)
+{
+    int64_t now = aia_time_now_ns(), cd = cooldown_ms(c->m, c->rec);
+    if (c->st->last_action_ns && (now - c->st->last_action_ns) / 1000000 < cd)
+        c->cooldown_note = aia_arena_printf(c->a, "skipped: cooldown of %lld s since the monitor's last refit or "
+                                                  "retraining",
+                                            (long long)(cd / 1000));
+}
 
 /* Submits the report's retraining once, whichever kinds ask for it. */
 static void retrain(act_ctx *c, aia_drift_alert_record *al)
 {
     if (!c->retrain_tried) {
         c->retrain_tried = 1;
-        int64_t now = aia_time_now_ns(), cd = cooldown_ms(c->m, c->rec);
         aia_error err;
         char *job = NULL;
-        if (c->st->last_action_ns && (now - c->st->last_action_ns) / 1000000 < cd) {
-            c->retrain_note = aia_arena_printf(c->a, "retraining skipped: cooldown of %lld s since the last one",
-                                               (long long)(cd / 1000));
+        if (c->cooldown_note) {
+            c->retrain_note = aia_arena_printf(c->a, "retraining %s", c->cooldown_note);
         } else if (mon_retrain(c->m, c->rec, c->v, c->rep->report_id, c->w, c->labelled_rows, c->labelled_truth,
                                c->n_labelled, &job, &err) != AIA_OK) {
             c->retrain_note = aia_arena_printf(c->a, "retraining not submitted: %s", err.message);
         } else {
             c->rep->retraining_job_id = aia_arena_strdup(c->a, job);
-            c->st->last_action_ns = now;
+            c->st->last_action_ns = aia_time_now_ns();
         }
         free(job);
     }
     if (c->rep->retraining_job_id[0]) {
         al->retraining_job_id = c->rep->retraining_job_id;
         al->actions_taken[al->n_actions_taken++] = AIA_STORE__V1__DRIFT_ACTION__DRIFT_ACTION_RETRAIN;
-    } else {
+    } else if (c->retrain_note) {
         al->action_note = c->retrain_note;
+    }
+}
+
+/* Publishes the report's preprocessing refit once. */
+static void refit(act_ctx *c, aia_drift_alert_record *al)
+{
+    if (!c->refit_tried) {
+        c->refit_tried = 1;
+        aia_error err;
+        int version = 0;
+        if (c->cooldown_note) {
+            c->refit_note = aia_arena_printf(c->a, "preprocessing refit %s", c->cooldown_note);
+        } else if (!c->current) {
+            c->refit_note = "preprocessing refit: the window has no rows to fit on";
+        } else if (mon_refit(c->m, c->v, c->current, c->rep->report_id, &version, &err) != AIA_OK) {
+            c->refit_note = aia_arena_printf(c->a, "preprocessing refit not published: %s", err.message);
+        } else {
+            c->rep->refit_model_version = version;
+            c->st->last_action_ns = aia_time_now_ns();
+        }
+    }
+    if (c->rep->refit_model_version) {
+        al->refit_model_version = c->rep->refit_model_version;
+        al->actions_taken[al->n_actions_taken++] = AIA_STORE__V1__DRIFT_ACTION__DRIFT_ACTION_REFIT_PREPROCESSING;
+    } else if (c->refit_note) {
+        al->action_note = al->action_note && al->action_note[0]
+                              ? aia_arena_printf(c->a, "%s; %s", al->action_note, c->refit_note)
+                              : c->refit_note;
     }
 }
 
@@ -156,12 +195,13 @@ static void raise_alert(act_ctx *c, AiaStore__V1__DriftKind kind)
     al.create_time = &now;
     fill_features(&al, c->rep, c->a);
     al.message = summary(&al, c->rep, c->a);
-    AiaStore__V1__DriftAction taken[4];
+    AiaStore__V1__DriftAction taken[4]; /* at most retrain + refit */
     al.actions_taken = taken;
     const AiaStore__V1__DriftAction *list;
     size_t n;
     actions_for(c->rec, kind, &list, &n);
     if (wants(list, n, AIA_STORE__V1__DRIFT_ACTION__DRIFT_ACTION_RETRAIN)) retrain(c, &al);
+    if (wants(list, n, AIA_STORE__V1__DRIFT_ACTION__DRIFT_ACTION_REFIT_PREPROCESSING)) refit(c, &al);
     aia_error err;
     if (aia_store_drift_alert_put(c->m->opt.store, &al, &err) != AIA_OK)
         aia_logf(AIA_LOG_ERROR, "drift_alert", "alert %s not stored: %s", al.alert_id, err.message);
@@ -171,15 +211,16 @@ static void raise_alert(act_ctx *c, AiaStore__V1__DriftKind kind)
 }
 
 void mon_act(aia_monitors *m, mon_state *st, const aia_drift_monitor_record *rec, const aia_version_record *v,
-             AiaStore__V1__DriftReport *report, const aia_predlog_window *w, const size_t *labelled_rows,
-             char *const *labelled_truth, size_t n_labelled, aia_arena *a)
+             AiaStore__V1__DriftReport *report, const aia_frame *current, const aia_predlog_window *w,
+             const size_t *labelled_rows, char *const *labelled_truth, size_t n_labelled, aia_arena *a)
 {
-    act_ctx c = {.m = m, .st = st, .rec = rec, .v = v, .rep = report, .w = w, .labelled_rows = labelled_rows,
-                 .labelled_truth = labelled_truth, .n_labelled = n_labelled, .a = a};
+    act_ctx c = {.m = m, .st = st, .rec = rec, .v = v, .rep = report, .current = current, .w = w,
+                 .labelled_rows = labelled_rows, .labelled_truth = labelled_truth, .n_labelled = n_labelled, .a = a};
+    gate(&c);
     for (size_t i = 0; i < report->n_drift_kinds; i++) raise_alert(&c, report->drift_kinds[i]);
-    if (!report->retraining_job_id[0]) return;
+    if (!report->retraining_job_id[0] && !report->refit_model_version) return;
     aia_error err;
     if (aia_store_drift_report_update(m->opt.store, report, &err) != AIA_OK)
-        aia_logf(AIA_LOG_ERROR, "drift_report", "report %s: retraining job %s not recorded: %s", report->report_id,
-                 report->retraining_job_id, err.message);
+        aia_logf(AIA_LOG_ERROR, "drift_report", "report %s: actions (job %s, refit version %d) not recorded: %s",
+                 report->report_id, report->retraining_job_id, report->refit_model_version, err.message);
 }

@@ -35,11 +35,12 @@ aia_status mon_options(const aia_drift_monitor_record *rec, int threads, aia_dri
         /* lib/drift bins every "psi" feature alike: per-feature bins that
          * differ are refused rather than silently unified. */
         if (psi_set && (p.bins != opt->psi.bins || p.binning != opt->psi.binning)) {
+            aia_error_set(err, AIA_INVALID_ARGUMENT,
+                          "feature_overrides[\"%s\"]: bins and binning must be the same for every feature that "
+                          "sets them",
+                          f[i].feature);
             free(f);
-            return aia_error_set(err, AIA_INVALID_ARGUMENT,
-                                 "feature_overrides[\"%s\"]: bins and binning must be the same for every feature "
-                                 "that sets them",
-                                 f[i].feature);
+            return err->code;
         }
         opt->psi = p;
         psi_set = 1;
@@ -356,8 +357,8 @@ static aia_status check_locked(check_ctx *c, const char *uri, const aia_frame *r
     c->st->last_check_ns = aia_time_now_ns();
     if (c->w.log) c->st->log_pos = c->w.log->end;
     if (!skip_actions && c->rep.n_drift_kinds > 0)
-        mon_act(m, c->st, c->rec, c->v, &c->rep, c->labelled, c->labelled_rows, c->labelled_truth, c->n_labelled,
-                &c->arena);
+        mon_act(m, c->st, c->rec, c->v, &c->rep, c->w.rows, c->labelled, c->labelled_rows, c->labelled_truth,
+                c->n_labelled, &c->arena);
     if (out && !(*out = mon_record_dup(&c->rep.base)))
         return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
     return AIA_OK;

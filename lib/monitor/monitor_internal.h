@@ -116,11 +116,19 @@ const char *mon_concept_metric_default(aia_task task);
 
 /* ---- monitor_actions.c ---- */
 /* Raises the report's alerts (stored, to subscribers, to webhooks) and
- * takes its actions, filling report->retraining_job_id. `w` and the
- * labelled rows are mon_concept's (may be NULL / 0), for retraining. */
+ * takes its actions, filling report->retraining_job_id and
+ * refit_model_version. `current` is the checked window (refits fit on it);
+ * `w` and the labelled rows are mon_concept's (may be NULL / 0), for
+ * retraining. */
 void mon_act(aia_monitors *m, mon_state *st, const aia_drift_monitor_record *rec, const aia_version_record *v,
-             AiaStore__V1__DriftReport *report, const aia_predlog_window *w, const size_t *labelled_rows,
-             char *const *labelled_truth, size_t n_labelled, aia_arena *a);
+             AiaStore__V1__DriftReport *report, const aia_frame *current, const aia_predlog_window *w,
+             const size_t *labelled_rows, char *const *labelled_truth, size_t n_labelled, aia_arena *a);
+
+/* ---- monitor_refit.c ---- */
+/* Refits v's preprocessing on `current` and publishes it as a new version
+ * (*new_version) of the same trained model. */
+aia_status mon_refit(aia_monitors *m, const aia_version_record *v, const aia_frame *current, const char *report_id,
+                     int *new_version, aia_error *err);
 
 /* ---- monitor_retrain.c ---- */
 aia_status mon_retrain(aia_monitors *m, const aia_drift_monitor_record *rec, const aia_version_record *v,

@@ -113,14 +113,9 @@ static aia_status check_overrides(setup_ctx *c, aia_error *err)
 static aia_status check_action_list(const char *field, const AiaStore__V1__DriftAction *list, size_t n, aia_error *err)
 {
     for (size_t i = 0; i < n; i++) {
-        if (list[i] == AIA_STORE__V1__DRIFT_ACTION__DRIFT_ACTION_REFIT_PREPROCESSING)
-            return aia_error_set(err, AIA_UNIMPLEMENTED,
-                                 "actions.%s[%zu]: DRIFT_ACTION_REFIT_PREPROCESSING is not built yet (publishing a "
-                                 "version with refitted preprocessing and the same trained model is missing); use "
-                                 "DRIFT_ACTION_RETRAIN or DRIFT_ACTION_NONE",
-                                 field, i);
         if (list[i] != AIA_STORE__V1__DRIFT_ACTION__DRIFT_ACTION_NONE &&
-            list[i] != AIA_STORE__V1__DRIFT_ACTION__DRIFT_ACTION_RETRAIN)
+            list[i] != AIA_STORE__V1__DRIFT_ACTION__DRIFT_ACTION_RETRAIN &&
+            list[i] != AIA_STORE__V1__DRIFT_ACTION__DRIFT_ACTION_REFIT_PREPROCESSING)
             return aia_error_set(err, AIA_INVALID_ARGUMENT, "actions.%s[%zu]: unknown or unspecified action %d", field,
                                  i, (int)list[i]);
     }
