@@ -404,6 +404,56 @@ static void test_poller_checks_a_filled_window(void **state)
     aia_store_record_free(mon);
 }
 
+/* New ground truth wakes the poller, which checks the model's monitors for
+ * concept drift without waiting for a full window (poll period 1 s, the
+ * window of 1,000 far from filled). */
+static void test_ground_truth_wakes_the_poller(void **state)
+{
+    mf *f = *state;
+    aia_drift_monitor_record spec, *mon = NULL;
+    mf_spec_init(&spec);
+    spec.model_version = f->version;
+    AiaStore__V1__DriftActions actions;
+    aia_store__v1__drift_actions__init(&actions);
+    AiaStore__V1__DriftAction none[] = {AIA_STORE__V1__DRIFT_ACTION__DRIFT_ACTION_NONE};
+    actions.on_concept_drift = none; /* alert only: no retraining job */
+    actions.n_on_concept_drift = 1;
+    spec.actions = &actions;
+    aia_error err;
+    MF_OK(aia_monitors_setup(f->monitors, &spec, &mon, &err));
+    enum { N = 60 };
+    char ids[N][33];
+    const char *pred[N];
+    mf_predict_log(f, N, 801, 0, ids, pred);
+    aia_ground_truth_record g[N];
+    const aia_ground_truth_record *rows[N];
+    for (int i = 0; i < N; i++) rows[i] = truth_label(&g[i], ids[i], strcmp(pred[i], "yes") == 0 ? "no" : "yes");
+    int accepted = 0, unmatched = 0;
+    char **missing = NULL;
+    size_t n_missing = 0;
+    MF_OK(aia_monitors_ground_truth(f->monitors, MF_MODEL, rows, N, &accepted, &unmatched, &missing, &n_missing,
+                                    &err));
+    assert_int_equal(accepted, N);
+    free_ids(missing, n_missing);
+    size_t n = 0;
+    aia_drift_report_record **reps = NULL;
+    int64_t until = mf_now_ms() + 10000;
+    while (n == 0 && mf_now_ms() < until) {
+        usleep(20 * 1000);
+        reps = mf_reports(f, mon->monitor_id, &n);
+        if (n == 0) aia_store_records_free((void **)reps, n);
+    }
+    if (n == 0) fail_msg("no report 10 s after ground truth arrived");
+    const aia_drift_report_record *r = reps[n - 1];
+    assert_int_equal(r->source, AIA_STORE__V1__DRIFT_WINDOW_SOURCE__DRIFT_WINDOW_SOURCE_PREDICTION_LOG);
+    assert_non_null(r->concept_drift);
+    assert_true(r->concept_drift->drifted);
+    assert_int_equal(r->concept_drift->labelled_rows, N);
+    assert_string_equal(r->retraining_job_id, ""); /* on_concept_drift: NONE */
+    aia_store_records_free((void **)reps, n);
+    aia_store_record_free(mon);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -412,6 +462,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_alerts_to_subscribers_and_webhook, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_alert_without_drift, setup, teardown),
         cmocka_unit_test_setup_teardown(test_poller_checks_a_filled_window, setup_fast_poll, teardown),
+        cmocka_unit_test_setup_teardown(test_ground_truth_wakes_the_poller, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
