@@ -26,7 +26,9 @@ static aia_status refit_bytes(aia_monitors *m, const aia_version_record *v, cons
     aia_served_release(h);
     if (st == AIA_OK && changed == 0)
         st = aia_error_set(err, AIA_FAILED_PRECONDITION,
-                           "no numeric or boolean input of %s@%d has %d observed values in the window to refit on",
+                           "refitting changed no statistic of %s@%d: none of its imputed or standardised inputs has "
+                           "%d observed values in the window, or it has none (a GBDT keeps missing values as they "
+                           "are and does not standardise), so no version was published",
                            v->model_id, v->version, REFIT_MIN_ROWS);
     char parent[AIA_STORE_ID_MAX + 16];
     snprintf(parent, sizeof parent, "%s@%d", v->model_id, v->version);
