@@ -189,27 +189,18 @@ static void test_bad_actions(void **state)
     a.n_on_prediction_drift = 2;
     refused(f, &spec, AIA_INVALID_ARGUMENT, "actions.on_prediction_drift[1]");
 
-    /* REFIT_PREPROCESSING: monitor.h as committed with this test says setup
-     * refuses it with UNIMPLEMENTED; the owner is building it (uncommitted
-     * monitor.h describes it). Either way the answer is checked: refused as
-     * not built, or stored as given. */
+    /* REFIT_PREPROCESSING is a valid action (monitor.h): stored as given. */
     aia_store__v1__drift_actions__init(&a);
     AiaStore__V1__DriftAction refit[] = {AIA_STORE__V1__DRIFT_ACTION__DRIFT_ACTION_REFIT_PREPROCESSING};
     a.on_data_drift = refit;
     a.n_on_data_drift = 1;
     aia_drift_monitor_record *out = NULL;
     aia_error err;
-    aia_status st = aia_monitors_setup(f->monitors, &spec, &out, &err);
-    if (st == AIA_OK) {
-        assert_int_equal(out->actions->n_on_data_drift, 1);
-        assert_int_equal(out->actions->on_data_drift[0], AIA_STORE__V1__DRIFT_ACTION__DRIFT_ACTION_REFIT_PREPROCESSING);
-        MF_OK(aia_store_drift_monitor_delete(f->store, out->monitor_id, &err));
-        aia_store_record_free(out);
-    } else {
-        assert_int_equal(st, AIA_UNIMPLEMENTED);
-        MF_SAYS("actions.on_data_drift[0]");
-        MF_SAYS("REFIT_PREPROCESSING");
-    }
+    MF_OK(aia_monitors_setup(f->monitors, &spec, &out, &err));
+    assert_int_equal(out->actions->n_on_data_drift, 1);
+    assert_int_equal(out->actions->on_data_drift[0], AIA_STORE__V1__DRIFT_ACTION__DRIFT_ACTION_REFIT_PREPROCESSING);
+    MF_OK(aia_store_drift_monitor_delete(f->store, out->monitor_id, &err));
+    aia_store_record_free(out);
 
     aia_store__v1__drift_actions__init(&a);
     char *urls[] = {"http://127.0.0.1:9/ok", "not a url"};
