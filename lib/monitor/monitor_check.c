@@ -65,8 +65,8 @@ typedef struct window {
     const char *uri;
 } window;
 
-static aia_status load_batch(aia_monitors *m, const aia_version_record *v, const char *uri, window *w,
-                             aia_error *err)
+static aia_status load_batch(aia_monitors *m, const aia_version_record *v, const mon_ref *r, const char *uri,
+                             window *w, aia_error *err)
 {
     size_t n_schema = 0;
     aia_csv_schema_entry *schema = mon_csv_schema(v, &n_schema);
@@ -74,7 +74,8 @@ static aia_status load_batch(aia_monitors *m, const aia_version_record *v, const
     char scratch[4096];
     snprintf(scratch, sizeof scratch, "%s/drift/tmp", m->data_dir);
     aia_train_options to = {.scratch_dir = scratch, .threads = 1};
-    aia_status st = aia_train_load_csv("current_data_uri", uri, &to, schema, n_schema, &w->frame, NULL, err);
+    aia_status st = aia_train_load_csv("current_data_uri", uri, &to, schema, n_schema,
+                                       (const char *const *)r->features, r->n_features, &w->frame, NULL, err);
     free(schema);
     w->rows = w->frame;
     w->uri = uri;
@@ -346,7 +347,7 @@ static aia_status check_locked(check_ctx *c, const char *uri, const aia_frame *r
     if (mon_ref_ensure(m, c->st, c->rec, version, err) != AIA_OK) return err->code;
     if (aia_store_version_get(m->opt.store, c->rec->model_id, version, &c->v, err) != AIA_OK) return err->code;
     aia_status st;
-    if (uri && *uri) st = load_batch(m, c->v, uri, &c->w, err);
+    if (uri && *uri) st = load_batch(m, c->v, c->st->ref, uri, &c->w, err);
     else if (rows) {
         c->w.rows = rows;
         st = AIA_OK;

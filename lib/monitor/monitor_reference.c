@@ -143,7 +143,8 @@ static aia_status load_ref(aia_monitors *m, const aia_drift_monitor_record *rec,
     snprintf(scratch, sizeof scratch, "%s/drift/tmp", m->data_dir);
     aia_train_options to = {.scratch_dir = scratch, .threads = 1};
     aia_frame *f = NULL;
-    aia_status st = aia_train_load_csv("reference_data_uri", rec->reference_data_uri, &to, schema, n_schema, &f,
+    aia_status st = aia_train_load_csv("reference_data_uri", rec->reference_data_uri, &to, schema, n_schema,
+                                       (const char *const *)r->features, r->n_features, &f,
                                        r->sha256, err);
     free(schema);
     if (st != AIA_OK) return st;

@@ -107,13 +107,13 @@ static aia_status load_base(aia_monitors *m, const aia_drift_monitor_record *rec
     char scratch[4096];
     snprintf(scratch, sizeof scratch, "%s/drift/tmp", m->data_dir);
     aia_train_options to = {.scratch_dir = scratch, .threads = 1};
-    aia_status st = aia_train_load_csv("reference_data_uri", rec->reference_data_uri, &to, schema, n_schema, out,
+    aia_status st = aia_train_load_csv("reference_data_uri", rec->reference_data_uri, &to, schema, n_schema, NULL, 0, out,
                                        NULL, err);
     size_t col;
     if (st == AIA_OK && aia_frame_find(*out, v->lineage->target_column, &col, NULL) != AIA_OK) {
         aia_frame_free(*out);
         *out = NULL;
-        st = aia_train_load_csv("training_data_uri", v->lineage->training_data_uri, &to, schema, n_schema, out,
+        st = aia_train_load_csv("training_data_uri", v->lineage->training_data_uri, &to, schema, n_schema, NULL, 0, out,
                                 NULL, err);
     }
     free(schema);

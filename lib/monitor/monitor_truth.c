@@ -83,7 +83,7 @@ aia_status aia_monitors_ground_truth(aia_monitors *m, const char *model_id, cons
         *unmatched_ids = missing;
         missing = NULL;
         pthread_mutex_lock(&m->mu);
-        m->wake = k > 0;
+        if (k > 0) m->wake = 1; /* never clear a wake the poller has not seen */
         pthread_cond_broadcast(&m->cv);
         pthread_mutex_unlock(&m->mu);
     }

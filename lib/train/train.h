@@ -182,13 +182,16 @@ void aia_train_result_free(aia_train_result *r);
 
 /* Reads the CSV a data URI names (local path, file://, http(s):// into
  * opt->scratch_dir, removed after reading; gs:// and s3:// UNIMPLEMENTED)
- * with `schema` forcing column types (may be NULL), into *out (caller
- * frees with aia_frame_free). sha256 (may be NULL) receives the hex SHA-256
- * of the bytes read. Errors are prefixed with `field` and name the file,
- * line and column as lib/data's reader does. Thread-safe. */
+ * into *out (caller frees with aia_frame_free). `schema` (may be NULL)
+ * forces the types of the columns the file has (entries for columns it
+ * lacks are skipped); every column in `required` must be in the header,
+ * else INVALID_ARGUMENT naming it and listing the file's columns. sha256
+ * (may be NULL) receives the hex SHA-256 of the bytes read. Errors are
+ * prefixed with `field` and name the file, line and column as lib/data's
+ * reader does. Thread-safe. */
 aia_status aia_train_load_csv(const char *field, const char *uri, const aia_train_options *opt,
-                              const aia_csv_schema_entry *schema, size_t n_schema, aia_frame **out,
-                              char sha256[65], aia_error *err);
+                              const aia_csv_schema_entry *schema, size_t n_schema, const char *const *required,
+                              size_t n_required, aia_frame **out, char sha256[65], aia_error *err);
 
 /* Hyperparameter names an algorithm accepts ("gbdt", ...), NULL-terminated;
  * NULL for an unknown algorithm. */

@@ -200,16 +200,15 @@ static void test_refused_batches(void **state)
     aia_error err;
     mf_csv c = {.rows = 300, .seed = 5, .drop = "c2", .with_target = 1};
     mf_write_csv(f, "no_c2.csv", &c, path, sizeof path);
-    aia_status st = aia_monitors_check(f->monitors, id, path, NULL, 0, &r, &err);
-    assert_int_not_equal(st, AIA_OK);
-    MF_SAYS("'c2'");
+    MF_FAILS(aia_monitors_check(f->monitors, id, path, NULL, 0, &r, &err), AIA_INVALID_ARGUMENT);
+    MF_SAYS("no column \"c2\"");
     assert_null(r);
     mf_csv e = {.rows = 0, .seed = 5, .with_target = 1};
     mf_write_csv(f, "empty.csv", &e, path, sizeof path);
     MF_FAILS(aia_monitors_check(f->monitors, id, path, NULL, 0, &r, &err), AIA_INVALID_ARGUMENT);
     assert_null(r);
     snprintf(path, sizeof path, "%s/absent.csv", f->dir);
-    st = aia_monitors_check(f->monitors, id, path, NULL, 0, &r, &err);
+    aia_status st = aia_monitors_check(f->monitors, id, path, NULL, 0, &r, &err);
     assert_int_not_equal(st, AIA_OK);
     MF_SAYS("absent.csv");
     aia_frame *none = NULL; /* inline rows, zero of them */
@@ -251,12 +250,7 @@ static void test_batch_without_target(void **state)
     mf_write_csv(f, "unlabelled.csv", &c, path, sizeof path);
     aia_drift_report_record *r = NULL;
     aia_error err;
-    aia_status st = aia_monitors_check(f->monitors, id, path, NULL, 0, &r, &err);
-    if (st != AIA_OK && strstr(err.message, "'y'")) {
-        free(id);
-        skip();
-    }
-    MF_OK(st);
+    MF_OK(aia_monitors_check(f->monitors, id, path, NULL, 0, &r, &err)); /* unlabelled production data */
     assert_drifted(r, "f2,f5");
     aia_store_record_free(r);
     mf_csv d = {.rows = 300, .seed = 5, .drop = "c2"};
