@@ -79,12 +79,13 @@ def test_call_get_metrics_httpbody(server):
 
 
 def test_call_unimplemented(server, channel, contract):
-    # DriftService arrives with issue 6; until then it is the CLI's sample.
-    rpc = "aia.v1.DriftService/SetupDriftMonitoring"
+    # CoordinatorService's issue is still open; until it lands it is the
+    # CLI's sample of an RPC the server does not implement.
+    rpc = "aia.v1.CoordinatorService/CreateCollaborativeTask"
     statuses, _ = e2e.service_statuses(channel)
-    if statuses.get("aia.v1.DriftService") != "SERVING_STATUS_UNIMPLEMENTED":
-        pytest.skip("DriftService is implemented now")
-    p = e2e.run_cli("call", rpc, json.dumps({"modelId": "e2e_model"}), server=server.address)
+    if statuses.get("aia.v1.CoordinatorService") != "SERVING_STATUS_UNIMPLEMENTED":
+        pytest.skip("CoordinatorService is implemented now")
+    p = e2e.run_cli("call", rpc, json.dumps({"modelId": "e2e_model", "targetColumn": "y"}), server=server.address)
     assert p.returncode == 1, e2e.describe_proc(p)
     assert p.stderr.startswith("aia: UNIMPLEMENTED: "), e2e.describe_proc(p)
     assert rpc in p.stderr, e2e.describe_proc(p)

@@ -14,8 +14,8 @@ import aia_e2e as e2e
 
 CONTRACT = e2e.contract()
 # The sample of an RPC whose issue has not landed: it must answer UNIMPLEMENTED.
-UNIMPLEMENTED_SERVICE = "aia.v1.DriftService"
-UNIMPLEMENTED_RPC = "aia.v1.DriftService/SetupDriftMonitoring"
+UNIMPLEMENTED_SERVICE = "aia.v1.CoordinatorService"
+UNIMPLEMENTED_RPC = "aia.v1.CoordinatorService/CreateCollaborativeTask"
 AIA_METHODS = CONTRACT.methods("aia.v1")
 QUICK = 1.0  # seconds: "answered quickly"
 
@@ -135,12 +135,15 @@ def _remember_address(server):
 
 
 def plausible_unimplemented_request():
-    """A request to an RPC that has not landed yet (DriftService arrives with
-    issue 6), filled the way a client would fill it."""
+    """A request to an RPC that has not landed yet (CoordinatorService; its
+    issue is still open), filled the way a client would fill it."""
     m = e2e.method_by_name(UNIMPLEMENTED_RPC)
     req = CONTRACT.new(m.input_type)
     req.model_id = "e2e_model"
+    req.description = "churn, best of three agents"
+    req.data_sources.append("/data/churn.csv")
     req.feature_columns.extend(["a", "b"])
+    req.target_column = "y"
     return m, req
 
 

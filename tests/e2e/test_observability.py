@@ -120,8 +120,8 @@ def test_metrics_after_calls(server, channel, contract):
     for _ in range(5):
         assert e2e.get_health(channel).code == grpc.StatusCode.OK
     e2e.call_raw(channel, GET_HEALTH, b"\xff\xff\xff\xff")
-    # An RPC whose issue has not landed (DriftService, issue 6).
-    pending = e2e.method_by_name("aia.v1.DriftService/SetupDriftMonitoring")
+    # An RPC whose issue has not landed (CoordinatorService).
+    pending = e2e.method_by_name("aia.v1.CoordinatorService/CreateCollaborativeTask")
     pending_res = e2e.call(channel, pending)
     ctype, text, after, types = e2e.get_metrics(channel)
     diag = f"\n--- metrics:\n{e2e.tail(text, 80)}"
@@ -140,9 +140,10 @@ def test_metrics_after_calls(server, channel, contract):
     inv = handled(after, SYS, "GetHealth", "INVALID_ARGUMENT") - handled(before, SYS, "GetHealth", "INVALID_ARGUMENT")
     assert inv == 1, f"handled INVALID_ARGUMENT delta {inv}, expected 1{diag}"
     if pending_res.code == grpc.StatusCode.UNIMPLEMENTED:
-        d = (handled(after, "aia.v1.DriftService", "SetupDriftMonitoring", "UNIMPLEMENTED")
-             - handled(before, "aia.v1.DriftService", "SetupDriftMonitoring", "UNIMPLEMENTED"))
-        assert d == 1, f"SetupDriftMonitoring UNIMPLEMENTED delta {d}{diag}"
+        coord = "aia.v1.CoordinatorService"
+        d = (handled(after, coord, "CreateCollaborativeTask", "UNIMPLEMENTED")
+             - handled(before, coord, "CreateCollaborativeTask", "UNIMPLEMENTED"))
+        assert d == 1, f"CreateCollaborativeTask UNIMPLEMENTED delta {d}{diag}"
 
     # The latency histogram of GetHealth.
     buckets = e2e.select(after, "grpc_server_handling_seconds_bucket", grpc_service=SYS, grpc_method="GetHealth")

@@ -53,8 +53,14 @@ HTTP_FOR_CODE = {
     grpc.StatusCode.OUT_OF_RANGE: 400,
 }
 
-# Query parameters that keep a server stream finite when it is implemented.
-FINITE_STREAM_QUERY = {"aia.v1.SystemService/WatchSystemPerformance": {"max_samples": "1"}}
+# Query parameters that keep a server stream finite when it is implemented,
+# and the same as request fields for the direct gRPC call.
+# StreamDriftAlerts has no end of its own (it stays open until the client
+# cancels): an unspecified kind, which it refuses, ends it at once.
+FINITE_STREAM_QUERY = {
+    "aia.v1.SystemService/WatchSystemPerformance": ({"max_samples": "1"}, {"max_samples": 1}),
+    "aia.v1.DriftService/StreamDriftAlerts": ({"kinds": "DRIFT_KIND_UNSPECIFIED"}, {"kinds": [0]}),
+}
 
 
 def new_id():
@@ -138,12 +144,12 @@ def test_every_route_answers_as_grpc_does(server, channel, gateway, openapi):
     mismatches = []
     for method, template, rpc, op in openapi_operations(openapi):
         rid = new_id()
-        query = FINITE_STREAM_QUERY.get(rpc, {})
+        query, query_fields = FINITE_STREAM_QUERY.get(rpc, ({}, {}))
         r = gateway.request(method, sample_path(template, op), params=query,
                             json={} if method in ("POST", "PUT") else None, headers={"x-request-id": rid})
         ev = server_rpc_event(server, rid)
         # The same request over gRPC: the path variables become fields.
-        fields = {k: int(v) for k, v in query.items()}
+        fields = dict(query_fields)
         fields.update(path_values(template, op))
         direct = e2e.call(channel, e2e.method_by_name(rpc), e2e.contract().new(
             e2e.method_by_name(rpc).input_type, **fields))
