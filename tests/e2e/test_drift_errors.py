@@ -59,16 +59,8 @@ def no_f4_csv(env):
 
 
 def test_csv_missing_a_monitored_column_names_it(env):
-    res = de.rpc(env["channel"], "RunDriftCheck", de.check_request(env["monitor"].monitor_id, uri=no_f4_csv(env)))
-    assert res.code in (INVALID, grpc.StatusCode.NOT_FOUND), res
-    assert "no_f4.csv" in res.details and "'f4'" in res.details, res
-
-
-@pytest.mark.xfail(strict=True, reason="server bug: a batch missing a monitored column answers NOT_FOUND (from "
-                   "the CSV loader), where lib/monitor/monitor.h promises INVALID_ARGUMENT; the file exists, the "
-                   "request is malformed")
-def test_csv_missing_a_monitored_column_is_invalid_argument(env):
-    check_error(env, INVALID, "f4", uri=no_f4_csv(env))
+    # Only the monitored columns are required (the label "y" may be absent).
+    check_error(env, INVALID, "current_data_uri", "no_f4.csv", '"f4"', uri=no_f4_csv(env))
 
 
 def test_csv_with_text_in_a_numeric_column_names_file_line_and_column(env):
@@ -157,10 +149,10 @@ def test_setup_negative_threshold(env):
     setup_error(env, INVALID, "f2", "threshold", overrides={"f2": {"threshold": -0.5}})
 
 
-def test_setup_refit_preprocessing_is_unimplemented(env):
-    msg = setup_error(env, grpc.StatusCode.UNIMPLEMENTED, "REFIT",
-                      actions={"on_data_drift": [me.enum_number("DriftAction", "DRIFT_ACTION_REFIT_PREPROCESSING")]})
-    assert msg
+def test_setup_unknown_action(env):
+    setup_error(env, INVALID, "actions.on_data_drift[0]", actions={"on_data_drift": [9]})
+    setup_error(env, INVALID, "actions.on_concept_drift[0]",
+                actions={"on_concept_drift": [me.enum_number("DriftAction", "DRIFT_ACTION_UNSPECIFIED")]})
 
 
 def test_setup_bad_webhook_url(env):
