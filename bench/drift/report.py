@@ -389,8 +389,18 @@ def section(recs, commit, rows, small_rows):
         (r.get("versions") for r in recs if r.get("versions")), None)
     if vers:
         w("- Versions: " + ", ".join("%s %s" % kv for kv in sorted(vers.items())))
-    loads = sorted({"%s → %s" % (r["loadavg_start"], r["loadavg_end"]) for r in recs})
+    loads = ["%s %s rows: %s → %s" % (r["tool"], "{:,}".format(r["rows"]), r["loadavg_start"],
+                                     r["loadavg_end"]) for r in recs]
     w("- Load average (1/5/15 min) at start → end of each process: " + "; ".join(loads))
+    busy = [r for r in recs if r["loadavg_start"] and float(r["loadavg_start"].split()[0]) >= 1.0]
+    if busy:
+        w("- **The machine was not quiet**: %d of the %d processes started with a 1-minute load "
+          "average of 1 or more (%s), after the harness had waited 2 minutes for it to drop: "
+          "other engineers' builds and tests shared the 2 cores, and were measured anyway. "
+          "Compare rows with their loads in mind." % (
+              len(busy), len(recs), ", ".join("%s %s rows: %s" % (r["tool"], "{:,}".format(r["rows"]),
+                                                                 r["loadavg_start"].split()[0])
+                                              for r in busy)))
     w("")
     w("Data (bench/drift/make_data.py, seeded): reference and current sets of the same size, "
       "20 numeric columns (normal, log-normal, uniform, exponential) and 5 categorical ones of "
