@@ -76,6 +76,7 @@ func newAPIMux(ctx context.Context, conn *grpc.ClientConn) (*runtime.ServeMux, e
 		runtime.WithOutgoingHeaderMatcher(outgoingHeaderMatcher),
 		runtime.WithErrorHandler(errorHandler),
 		runtime.WithRoutingErrorHandler(routingErrorHandler),
+		runtime.WithForwardResponseOption(openStreamEarly),
 	)
 	for _, r := range registrations {
 		if err := r.register(ctx, mux, conn); err != nil {
@@ -102,6 +103,6 @@ func newHandler(ctx context.Context, cfg config, conn *grpc.ClientConn, log *slo
 	root.Handle("GET /health", health)
 	root.Handle("GET /healthz", health)
 	root.Handle("GET /openapi.json", openAPIHandler(doc))
-	root.Handle("/", api)
+	root.Handle("/", withAcceptInContext(api))
 	return withRequestID(withAccessLog(log, withBodyLimit(cfg.maxBodyBytes, root))), nil
 }

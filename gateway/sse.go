@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"net/http"
+	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	spb "google.golang.org/genproto/googleapis/rpc/status"
@@ -82,4 +85,40 @@ func sseEvent(event string, data []byte) []byte {
 		b.Write(line)
 	}
 	return b.Bytes()
+}
+
+// acceptKey carries the request's Accept header in its context, for
+// openStreamEarly (grpc-gateway's response options see no request).
+type acceptKey struct{}
+
+func withAcceptInContext(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := context.WithValue(r.Context(), acceptKey{}, r.Header.Get("Accept"))
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// openStreamEarly answers a server stream with HTTP 200 as soon as
+// aia-server says it is open (response header aia-stream-open, sent by
+// streams that wait for events: drift alerts may be hours apart), instead
+// of with its first message as grpc-gateway does. Any other stream keeps
+// grpc-gateway's behaviour, so one that fails before its first message
+// still gets its HTTP error status. grpc-gateway calls stream options once
+// with a nil message before the first one; unary answers never come here
+// with nil.
+func openStreamEarly(ctx context.Context, w http.ResponseWriter, resp proto.Message) error {
+	if resp != nil {
+		return nil
+	}
+	md, ok := runtime.ServerMetadataFromContext(ctx)
+	if !ok || len(md.HeaderMD.Get("aia-stream-open")) == 0 {
+		return nil
+	}
+	contentType := "application/json"
+	if accept, _ := ctx.Value(acceptKey{}).(string); strings.Contains(accept, mimeEventStream) {
+		contentType = mimeEventStream
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(http.StatusOK)
+	return http.NewResponseController(w).Flush()
 }

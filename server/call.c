@@ -575,7 +575,7 @@ static void on_send(aia_tag *tag, int ok)
 {
     aia_rpc *rpc = AIA_CONTAINER_OF(tag, aia_rpc, t_send);
     pthread_mutex_lock(&rpc->mu);
-    grpc_byte_buffer_destroy(rpc->sending);
+    if (rpc->sending) grpc_byte_buffer_destroy(rpc->sending); /* NULL after headers alone */
     rpc->sending = NULL;
     rpc->send_in_flight = 0;
     if (!ok) rpc_drop_queue(rpc); /* the call broke; RECV_CLOSE will say cancelled */
@@ -751,6 +751,26 @@ aia_status aia_rpc_send(aia_rpc *rpc, const ProtobufCMessage *msg, aia_send_mode
     if (!rpc->send_in_flight) start_send_locked(rpc);
     pthread_mutex_unlock(&rpc->mu);
     return AIA_OK;
+}
+
+void aia_rpc_send_headers(aia_rpc *rpc)
+{
+    pthread_mutex_lock(&rpc->mu);
+    if (!rpc->initial_md_sent && !rpc->send_in_flight && !rpc->closed && !rpc->finish_requested) {
+        /* Rides the send slot: on_send finds no message to free
+         * (sending NULL) and goes on with the queue as after any send. */
+        grpc_op op;
+        fill_initial_md(rpc, &op);
+        /* Says "the stream is open", which the REST gateway answers with
+         * HTTP 200 at once; plain initial metadata also precedes errors. */
+        rpc->initial_md[1].key = grpc_slice_from_static_string("aia-stream-open");
+        rpc->initial_md[1].value = grpc_slice_from_static_string("1");
+        op.data.send_initial_metadata.count = 2;
+        rpc->sending = NULL;
+        rpc->send_in_flight = 1;
+        start_batch(rpc, &op, 1, &rpc->t_send);
+    }
+    pthread_mutex_unlock(&rpc->mu);
 }
 
 void aia_rpc_finish(aia_rpc *rpc, aia_status code, const char *message)

@@ -37,7 +37,7 @@ struct aia_rpc {
     int64_t start_ns;
     char request_id[AIA_REQUEST_ID_MAX + 1];
     char caller[AIA_REQUEST_ID_MAX + 1];
-    grpc_metadata initial_md[1];
+    grpc_metadata initial_md[2]; /* x-request-id; aia-stream-open from aia_rpc_send_headers */
 
     aia_tag t_request, t_close, t_send, t_status, t_recv;
     int close_cancelled;        /* written by RECV_CLOSE_ON_SERVER */

@@ -86,6 +86,15 @@ void aia_rpc_on_stop(aia_rpc *rpc, aia_stop_fn fn, void *arg);
  * fails. The message is copied; the caller keeps ownership of `msg`. */
 aia_status aia_rpc_send(aia_rpc *rpc, const ProtobufCMessage *msg, aia_send_mode mode);
 
+/* Sends the stream's response headers now rather than with its first
+ * message: x-request-id and "aia-stream-open: 1", which tells a client
+ * (and the REST gateway, which then answers HTTP 200 at once) that the
+ * stream is open while it waits for events that may take long to come.
+ * (Plain initial metadata is no such sign: the C core sends it ahead of an
+ * error status too.) A no-op once headers or a message went out, or after the call
+ * ended. Thread-safe like aia_rpc_send. */
+void aia_rpc_send_headers(aia_rpc *rpc);
+
 /* Ends a stream: queued messages go out first, then the status. The handler
  * must not touch `rpc` afterwards. `message` may be NULL. */
 void aia_rpc_finish(aia_rpc *rpc, aia_status code, const char *message);

@@ -301,6 +301,8 @@ typedef struct check_ctx {
     window w;
     aia_arena arena;
     AiaStore__V1__DriftReport rep;
+    int live;         /* started by the poller, not by RunDriftCheck */
+    int concept_only; /* a live window not full yet: too few rows for data and prediction verdicts */
     aia_predlog_window *labelled; /* predictions with ground truth (concept drift, retraining) */
     size_t *labelled_rows;
     char **labelled_truth;
@@ -314,17 +316,18 @@ static aia_status compute(check_ctx *c, aia_error *err)
     aia_drift_options opt;
     if (mon_options(c->rec, m->opt.check_threads, &opt, err) != AIA_OK) return err->code;
     int64_t t0 = aia_time_mono_ns();
-    aia_drift_report *dr = NULL;
-    aia_status st = aia_drift_check(r->data, c->w.rows, &opt, &dr, err);
+    aia_drift_report *dr = NULL, none = {.share_threshold = c->rec->drift_share_threshold};
+    aia_status st = c->concept_only ? AIA_OK : aia_drift_check(r->data, c->w.rows, &opt, &dr, err);
     mon_options_free(&opt);
     if (st != AIA_OK) {
         aia_error_prefix(err, "%s", c->w.log ? "prediction log window" : "current batch");
         return st;
     }
-    fill_report(&c->rep, &c->arena, c->rec, r, &c->w, dr);
+    fill_report(&c->rep, &c->arena, c->rec, r, &c->w, dr ? dr : &none);
     aia_drift_report_free(dr);
     int64_t predict_ns = 0;
-    if (prediction_drift(m, r, c->rec->model_id, &c->w, &c->rep, &c->arena, &predict_ns, err) != AIA_OK)
+    if (!c->concept_only &&
+        prediction_drift(m, r, c->rec->model_id, &c->w, &c->rep, &c->arena, &predict_ns, err) != AIA_OK)
         return err->code;
     if (c->rep.prediction_drift && c->rep.prediction_drift->drifted)
         add_kind(&c->rep, &c->arena, AIA_STORE__V1__DRIFT_KIND__DRIFT_KIND_PREDICTION);
@@ -353,6 +356,9 @@ static aia_status check_locked(check_ctx *c, const char *uri, const aia_frame *r
         st = AIA_OK;
     } else st = load_log(m, c->rec, c->st->ref, &c->w, err);
     if (st != AIA_OK) return st;
+    /* The poller also checks when ground truth arrives, possibly before a
+     * window filled: a few rows would give data verdicts that are noise. */
+    c->concept_only = c->live && c->w.log && c->w.log->n_rows < (size_t)c->rec->window_size;
     if (compute(c, err) != AIA_OK) return err->code;
     if (aia_store_drift_report_put(m->opt.store, &c->rep, err) != AIA_OK) return err->code;
     c->st->last_check_ns = aia_time_now_ns();
@@ -366,10 +372,12 @@ static aia_status check_locked(check_ctx *c, const char *uri, const aia_frame *r
 }
 
 aia_status mon_check(aia_monitors *m, mon_state *st, const aia_drift_monitor_record *rec, const char *uri,
-                     const aia_frame *rows, int skip_actions, aia_drift_report_record **out, aia_error *err)
+                     const aia_frame *rows, int live, int skip_actions, aia_drift_report_record **out,
+                     aia_error *err)
 {
     check_ctx c;
     memset(&c, 0, sizeof c);
+    c.live = live;
     c.m = m;
     c.st = st;
     c.rec = rec;
@@ -393,7 +401,7 @@ aia_status aia_monitors_check(aia_monitors *m, const char *monitor_id, const cha
     aia_drift_monitor_record *rec = NULL;
     if (aia_store_drift_monitor_get(m->opt.store, monitor_id, &rec, err) != AIA_OK) return err->code;
     mon_state *st = mon_state_get(m, rec->monitor_id, rec->model_id);
-    aia_status s = st ? mon_check(m, st, rec, current_uri, rows, skip_actions, out, err)
+    aia_status s = st ? mon_check(m, st, rec, current_uri, rows, 0, skip_actions, out, err)
                       : aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
     aia_store_record_free(rec);
     return s;

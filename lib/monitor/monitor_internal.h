@@ -96,9 +96,13 @@ aia_csv_schema_entry *mon_csv_schema(const aia_version_record *v, size_t *n);
 aia_status mon_options(const aia_drift_monitor_record *rec, int threads, aia_drift_options *opt, aia_error *err);
 void mon_options_free(aia_drift_options *opt);
 
-/* One check of a monitor (see aia_monitors_check); serialised on st->mu. */
+/* One check of a monitor (see aia_monitors_check); serialised on st->mu.
+ * `live`: started by the poller; a live log window with fewer than
+ * window_size rows (a check woken by ground truth) then reports concept
+ * drift only: no features, no data or prediction verdict. */
 aia_status mon_check(aia_monitors *m, mon_state *st, const aia_drift_monitor_record *rec, const char *uri,
-                     const aia_frame *rows, int skip_actions, aia_drift_report_record **out, aia_error *err);
+                     const aia_frame *rows, int live, int skip_actions, aia_drift_report_record **out,
+                     aia_error *err);
 
 /* ---- monitor_concept.c ---- */
 /* Concept drift over the model's latest window_size outcomes (ground

@@ -70,7 +70,7 @@ static void poll_once(aia_monitors *m)
         if (!seen) mon_mark_seen(m, st);
         pthread_mutex_unlock(&st->mu);
         if (!go) continue;
-        if (mon_check(m, st, rec, NULL, NULL, 0, NULL, &err) != AIA_OK)
+        if (mon_check(m, st, rec, NULL, NULL, 1, 0, NULL, &err) != AIA_OK)
             aia_logf(AIA_LOG_WARN, "drift_check", "monitor %s: live check failed: %s", rec->monitor_id, err.message);
     }
     aia_store_records_free((void **)recs, n);

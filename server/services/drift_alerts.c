@@ -260,6 +260,7 @@ void aia_drift_rpc_stream_alerts(aia_rpc *rpc, const ProtobufCMessage *req)
     pthread_mutex_lock(&s->mu);
     s->sub = sub;
     pthread_mutex_unlock(&s->mu);
+    aia_rpc_send_headers(rpc); /* alerts may be hours away: say the stream is open */
     if (replay(s, e, r->since, &err) != AIA_OK) {
         end_stream(s, rpc, err.code, err.message);
         return;

@@ -91,6 +91,26 @@ def test_check_of_inline_rows(env, gateway):
     assert drifted(r.json()) == [] and r.json()["drift_kinds"] == [], r.json()
 
 
+def test_alert_stream_answers_at_once_then_streams_alerts(env, gateway):
+    """The stream's headers come before any alert (HTTP 200 at once, not
+    when the first alert happens to arrive), then a drifted check's alert
+    arrives as a JSON line."""
+    import json
+    import time
+    t0 = time.monotonic()
+    with gateway.request("GET", f"/mlops/drift-monitoring/alerts:stream?model_id={MODEL}&kinds=DRIFT_KIND_DATA",
+                         stream=True, timeout=30) as r:
+        assert r.status_code == 200, r.text
+        assert time.monotonic() - t0 < 5, "headers waited for an alert"
+        post = post_check(gateway, env["monitor"]["monitor_id"], {"current_data_uri": str(env["shifted_csv"])})
+        assert post.status_code == 200, post.text
+        line = next(l for l in r.iter_lines() if l)
+    alert = json.loads(line)["result"]
+    assert alert["kind"] == "DRIFT_KIND_DATA", alert
+    assert alert["report_id"] == post.json()["report_id"], alert
+    assert sorted(alert["drifted_features"]) == ["f2", "f5"], alert
+
+
 def test_reports_newest_first_by_monitor_and_by_model(env, gateway, channel):
     mid = env["monitor"]["monitor_id"]
     r = gateway.get(f"/mlops/drift-monitoring/{mid}/reports", params={"page_size": 100})
