@@ -369,3 +369,52 @@ def test_ground_truth_drifts_the_accuracy_and_retrains(env, concept):
         stream.cancel()
     jobs = me.ok(ch, "ListTrainingJobs", model_id=CONCEPT_MODEL, page_size=100, server=s).jobs
     assert len(jobs) == 2, f"expected the first training and one retraining: {[j.job_id for j in jobs]}"
+
+
+REFIT_MODEL = "drift-refit"
+
+
+def test_data_drift_refits_the_preprocessing_as_a_new_version(env):
+    """DRIFT_ACTION_REFIT_PREPROCESSING on data drift: a standardised
+    logistic regression's scaling is refitted on the shifted batch and
+    published at once as version 2, the same learner with new statistics,
+    its lineage naming the report; the refitted version predicts the
+    shifted rows as version 1 predicts them shifted back."""
+    ch, s = env["channel"], env["server"]
+    req = me.train_request(REFIT_MODEL, uri=env["train_csv"], algorithm="logistic_regression", target="y", seed=7)
+    job = me.train_and_wait(ch, req, server=s)
+    assert me.state_name(job) == "JOB_STATE_SUCCEEDED", job
+    refit = me.enum_number("DriftAction", "DRIFT_ACTION_REFIT_PREPROCESSING")
+    mon = de.ok(ch, "SetupDriftMonitoring",
+                de.setup_request(REFIT_MODEL, share=0.2, actions={"on_data_drift": [refit]},
+                                 overrides={f: {"threshold": 0.3} for f in de.NUMERIC}), server=s)
+    r = de.ok(ch, "RunDriftCheck", de.check_request(mon.monitor_id, uri=env["shifted_csv"]), server=s)
+    assert de.drifted(r) == ["f2", "f5"] and "DRIFT_KIND_DATA" in de.kinds(r), de.describe(r)
+    assert r.refit_model_version == 2, r
+    assert not r.retraining_job_id, r
+
+    model = me.ok(ch, "GetModel", model_id=REFIT_MODEL, server=s)
+    v1, v2 = me.version_of(model, 1), me.version_of(model, 2)
+    assert v2.lineage.preprocessing_only, v2.lineage
+    assert me.enum_name("TrainingTrigger", v2.lineage.trigger) == "TRAINING_TRIGGER_DRIFT", v2.lineage
+    assert v2.lineage.trigger_id == r.report_id and v2.lineage.parent_version == 1, v2.lineage
+    assert v2.artifact_sha256 != v1.artifact_sha256, "the refit must be a new model file"
+    assert [f.name for f in v2.lineage.features] == [f.name for f in v1.lineage.features]
+    jobs = me.ok(ch, "ListTrainingJobs", model_id=REFIT_MODEL, page_size=10, server=s).jobs
+    assert len(jobs) == 1, "a refit trains nothing"
+
+    # Served as a model of its own: the same learner with the batch's
+    # statistics predicts the shifted rows differently from version 1 (the
+    # exact arithmetic is lib/ml's model_refit_test).
+    shifted = de.features_of(env["shifted_rows"][:50])
+
+    def probs(version, rows):
+        req = me.new("PredictRequest", model_id=f"{REFIT_MODEL}@{version}")
+        for row in rows:
+            req.instances.add().update(row)
+        return [dict(p.probabilities) for p in me.ok(ch, "Predict", req, server=s).predictions]
+
+    p2, p1 = probs(2, shifted), probs(1, shifted)
+    label = sorted(p2[0])[0]
+    diffs = [abs(a[label] - b[label]) for a, b in zip(p2, p1)]
+    assert max(diffs) > 1e-6, "the refitted statistics changed nothing"
