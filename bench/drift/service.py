@@ -68,11 +68,10 @@ def cpu_s(pid):
 def write_train(reference, out, rows):
     """The label: a fixed linear rule on standardised num_0 (normal, loc
     -100, scale 1), num_4 (normal, loc -60, scale 2) and cat_0, a regression
-    target. Regression, not classification: lib/monitor reads the reference
-    and the current CSV with the version's schema, which for a classifier
-    includes its target column, so a classifier's monitor refuses feature-only
-    files ("the schema names column 'label', which the header does not
-    have"); a regressor's schema is its features alone."""
+    target for a linear model, which predicts the 10^6-row reference and
+    batches cheaply (prediction drift), so the figures are the drift
+    statistics'. The reference and current files carry no target column: a
+    monitor needs only the monitored features."""
     n = 0
     with open(reference, newline="") as fin, open(out, "w", newline="") as fout:
         rd = csv.reader(fin)
