@@ -7,9 +7,7 @@
 #include <string.h>
 
 #include "lib/base/timeutil.h"
-#include "lib/data/csv.h"
 #include "lib/monitor/monitor_internal.h"
-#include "lib/train/train.h"
 
 /* ---- options ------------------------------------------------------------- */
 
@@ -68,15 +66,8 @@ typedef struct window {
 static aia_status load_batch(aia_monitors *m, const aia_version_record *v, const mon_ref *r, const char *uri,
                              window *w, aia_error *err)
 {
-    size_t n_schema = 0;
-    aia_csv_schema_entry *schema = mon_csv_schema(v, &n_schema);
-    if (!schema) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
-    char scratch[4096];
-    snprintf(scratch, sizeof scratch, "%s/drift/tmp", m->data_dir);
-    aia_train_options to = {.scratch_dir = scratch, .threads = 1};
-    aia_status st = aia_train_load_csv("current_data_uri", uri, &to, schema, n_schema,
-                                       (const char *const *)r->features, r->n_features, &w->frame, NULL, err);
-    free(schema);
+    aia_status st = mon_load_csv(m, v, "current_data_uri", uri, (const char *const *)r->features, r->n_features,
+                                 &w->frame, NULL, err);
     w->rows = w->frame;
     w->uri = uri;
     return st;

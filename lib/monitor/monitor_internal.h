@@ -86,9 +86,12 @@ aia_status mon_ref_ensure(aia_monitors *m, mon_state *st, const aia_drift_monito
 void mon_ref_free(mon_ref *r);
 /* The type a version's lineage gives a feature, 0 when not one of its features. */
 aia_column_type mon_feature_type(const aia_version_record *v, const char *name);
-/* The frame's column types forced to the version's feature types, for CSV
- * reading; the strings are borrowed from v. Caller frees the array. */
-aia_csv_schema_entry *mon_csv_schema(const aia_version_record *v, size_t *n);
+/* Reads a CSV data URI with the version's feature types (and, for a
+ * classifier, its target read as text) forced on the columns the file has;
+ * every `required` column must be there (see aia_train_load_csv). */
+aia_status mon_load_csv(aia_monitors *m, const aia_version_record *v, const char *field, const char *uri,
+                        const char *const *required, size_t n_required, aia_frame **out, char sha256[65],
+                        aia_error *err);
 
 /* ---- monitor_check.c ---- */
 /* The drift options of a monitor's overrides (strings borrowed from rec;

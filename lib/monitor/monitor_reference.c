@@ -35,7 +35,7 @@ aia_column_type mon_feature_type(const aia_version_record *v, const char *name)
     return 0;
 }
 
-aia_csv_schema_entry *mon_csv_schema(const aia_version_record *v, size_t *n)
+static aia_csv_schema_entry *csv_schema(const aia_version_record *v, size_t *n)
 {
     const AiaStore__V1__Lineage *l = v->lineage;
     size_t k = l ? l->n_features : 0;
@@ -52,6 +52,21 @@ aia_csv_schema_entry *mon_csv_schema(const aia_version_record *v, size_t *n)
         s[(*n)++].type = AIA_COLUMN_CATEGORICAL;
     }
     return s;
+}
+
+aia_status mon_load_csv(aia_monitors *m, const aia_version_record *v, const char *field, const char *uri,
+                        const char *const *required, size_t n_required, aia_frame **out, char sha256[65],
+                        aia_error *err)
+{
+    size_t n_schema = 0;
+    aia_csv_schema_entry *schema = csv_schema(v, &n_schema);
+    if (!schema) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
+    char scratch[4096];
+    snprintf(scratch, sizeof scratch, "%s/drift/tmp", m->data_dir);
+    aia_train_options to = {.scratch_dir = scratch, .threads = 1};
+    aia_status st = aia_train_load_csv(field, uri, &to, schema, n_schema, required, n_required, out, sha256, err);
+    free(schema);
+    return st;
 }
 
 void mon_ref_free(mon_ref *r)
@@ -136,17 +151,9 @@ static aia_status load_ref(aia_monitors *m, const aia_drift_monitor_record *rec,
                            mon_ref *r, aia_error *err)
 {
     if (copy_features(r, rec, v, err) != AIA_OK) return err->code;
-    size_t n_schema = 0;
-    aia_csv_schema_entry *schema = mon_csv_schema(v, &n_schema);
-    if (!schema) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
-    char scratch[4096];
-    snprintf(scratch, sizeof scratch, "%s/drift/tmp", m->data_dir);
-    aia_train_options to = {.scratch_dir = scratch, .threads = 1};
     aia_frame *f = NULL;
-    aia_status st = aia_train_load_csv("reference_data_uri", rec->reference_data_uri, &to, schema, n_schema,
-                                       (const char *const *)r->features, r->n_features, &f,
-                                       r->sha256, err);
-    free(schema);
+    aia_status st = mon_load_csv(m, v, "reference_data_uri", rec->reference_data_uri,
+                                 (const char *const *)r->features, r->n_features, &f, r->sha256, err);
     if (st != AIA_OK) return st;
     r->rows = aia_frame_n_rows(f);
     st = aia_drift_reference_create(f, (const char *const *)r->features, r->n_features, m->opt.check_threads,

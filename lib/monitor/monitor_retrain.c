@@ -10,9 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "lib/data/csv.h"
 #include "lib/monitor/monitor_internal.h"
-#include "lib/train/train.h"
 
 static void put_text(FILE *f, const char *s)
 {
@@ -101,22 +99,13 @@ static aia_status write_csv(const char *path, const retrain_data *d, aia_error *
 static aia_status load_base(aia_monitors *m, const aia_drift_monitor_record *rec, const aia_version_record *v,
                             aia_frame **out, aia_error *err)
 {
-    size_t n_schema = 0;
-    aia_csv_schema_entry *schema = mon_csv_schema(v, &n_schema);
-    if (!schema) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
-    char scratch[4096];
-    snprintf(scratch, sizeof scratch, "%s/drift/tmp", m->data_dir);
-    aia_train_options to = {.scratch_dir = scratch, .threads = 1};
-    aia_status st = aia_train_load_csv("reference_data_uri", rec->reference_data_uri, &to, schema, n_schema, NULL, 0, out,
-                                       NULL, err);
+    aia_status st = mon_load_csv(m, v, "reference_data_uri", rec->reference_data_uri, NULL, 0, out, NULL, err);
     size_t col;
     if (st == AIA_OK && aia_frame_find(*out, v->lineage->target_column, &col, NULL) != AIA_OK) {
         aia_frame_free(*out);
         *out = NULL;
-        st = aia_train_load_csv("training_data_uri", v->lineage->training_data_uri, &to, schema, n_schema, NULL, 0, out,
-                                NULL, err);
+        st = mon_load_csv(m, v, "training_data_uri", v->lineage->training_data_uri, NULL, 0, out, NULL, err);
     }
-    free(schema);
     return st;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "server/services/drift_internal.h"
+#include "server/services/model_internal.h"
 
 typedef struct columns {
     char **names;
@@ -18,18 +19,6 @@ typedef struct columns {
     char **owned;           /* formatted numbers for categorical cells */
     size_t n_owned;
 } columns;
-
-static const char *value_kind(const Google__Protobuf__Value *v)
-{
-    switch (v->kind_case) {
-    case GOOGLE__PROTOBUF__VALUE__KIND_NUMBER_VALUE: return "a number";
-    case GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE: return "a string";
-    case GOOGLE__PROTOBUF__VALUE__KIND_BOOL_VALUE: return "a boolean";
-    case GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE: return "an object";
-    case GOOGLE__PROTOBUF__VALUE__KIND_LIST_VALUE: return "a list";
-    default: return "null";
-    }
-}
 
 static long column_of(const columns *c, const char *name)
 {
@@ -70,7 +59,7 @@ static aia_status set_cell(columns *c, size_t j, size_t i, const Google__Protobu
                          c->types[j] == AIA_COLUMN_NUMERIC   ? "a number or null"
                          : c->types[j] == AIA_COLUMN_BOOLEAN ? "true, false or null"
                                                              : "a string or null",
-                         value_kind(v));
+                         aia_model_value_kind(v));
 }
 
 static aia_status fill_row(columns *c, const Google__Protobuf__Struct *row, size_t i, aia_error *err)

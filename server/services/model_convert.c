@@ -139,3 +139,15 @@ aia_status aia_model_endpoint_with_stats(aia_arena *a, const aia_endpoint_record
     *out = ep;
     return AIA_OK;
 }
+
+const char *aia_model_value_kind(const Google__Protobuf__Value *v)
+{
+    switch (v ? v->kind_case : GOOGLE__PROTOBUF__VALUE__KIND_NULL_VALUE) {
+    case GOOGLE__PROTOBUF__VALUE__KIND_NUMBER_VALUE: return "a number";
+    case GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE: return "a string";
+    case GOOGLE__PROTOBUF__VALUE__KIND_BOOL_VALUE: return "a boolean";
+    case GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE: return "an object";
+    case GOOGLE__PROTOBUF__VALUE__KIND_LIST_VALUE: return "a list";
+    default: return "null";
+    }
+}

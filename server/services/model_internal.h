@@ -60,6 +60,9 @@ aia_status aia_model_convert_list(aia_arena *a, void **records, size_t n, const 
  * message. */
 void aia_model_assign(ProtobufCMessage *dst, const ProtobufCMessage *src);
 
+/* What a google.protobuf.Value holds, for messages ("a number", "null"). */
+const char *aia_model_value_kind(const Google__Protobuf__Value *v);
+
 /* Validates a page_size (0..1000, negative named) for list requests. */
 aia_status aia_model_check_page_size(int32_t page_size, aia_error *err);
 

@@ -88,18 +88,6 @@ static const char *number_text(aia_arena *a, double x)
     return aia_arena_printf(a, "%.17g", x);
 }
 
-static const char *kind_name(const Google__Protobuf__Value *v)
-{
-    switch (v->kind_case) {
-    case GOOGLE__PROTOBUF__VALUE__KIND_NUMBER_VALUE: return "a number";
-    case GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE: return "a string";
-    case GOOGLE__PROTOBUF__VALUE__KIND_BOOL_VALUE: return "a boolean";
-    case GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE: return "an object";
-    case GOOGLE__PROTOBUF__VALUE__KIND_LIST_VALUE: return "a list";
-    default: return "null";
-    }
-}
-
 static aia_status cell_of(aia_arena *a, aia_column_type type, const Google__Protobuf__Value *v,
                           aia_preprocess_cell *cell, aia_error *err)
 {
@@ -133,7 +121,7 @@ static aia_status cell_of(aia_arena *a, aia_column_type type, const Google__Prot
         [AIA_COLUMN_CATEGORICAL] = "a string, a number or null",
         [AIA_COLUMN_BOOLEAN] = "true, false, 0, 1 or null",
     };
-    return aia_error_set(err, AIA_INVALID_ARGUMENT, "expected %s, got %s", expected[type], kind_name(v));
+    return aia_error_set(err, AIA_INVALID_ARGUMENT, "expected %s, got %s", expected[type], aia_model_value_kind(v));
 }
 
 /* Puts "<where>: " before err's message. The place is formatted only here,
