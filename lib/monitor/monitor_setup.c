@@ -11,6 +11,7 @@
 
 #define MAX_WINDOW_SIZE 10000000
 #define MIN_CHECK_INTERVAL_NS 1000000000LL
+#define MAX_DURATION_S (366LL * 86400) /* check interval, cooldown: far inside int64 ns */
 
 typedef struct setup_ctx {
     aia_monitors *m;
@@ -151,8 +152,8 @@ static aia_status check_actions(setup_ctx *c, aia_error *err)
             aia_error_prefix(err, "actions.webhook_urls[%zu]", i);
             return err->code;
         }
-    if (a->cooldown && (a->cooldown->seconds < 0 || a->cooldown->nanos < 0))
-        return aia_error_set(err, AIA_INVALID_ARGUMENT, "actions.cooldown: negative");
+    if (a->cooldown && (a->cooldown->seconds < 0 || a->cooldown->nanos < 0 || a->cooldown->seconds > MAX_DURATION_S))
+        return aia_error_set(err, AIA_INVALID_ARGUMENT, "actions.cooldown: between 0 and 366 days (or absent)");
     if (!a->cooldown) {
         a->cooldown = aia_arena_alloc(&c->arena, sizeof *a->cooldown);
         mon_time_set(a->cooldown, c->m->opt.default_cooldown_ms * 1000000);
@@ -168,8 +169,9 @@ static aia_status check_numbers(setup_ctx *c, aia_error *err)
         return aia_error_set(err, AIA_INVALID_ARGUMENT, "window_size: %d is outside 0..%d (0 = %d)", s->window_size,
                              MAX_WINDOW_SIZE, c->m->opt.default_window_size);
     c->rec.window_size = s->window_size ? s->window_size : c->m->opt.default_window_size;
-    if (s->check_interval && mon_time_ns(s->check_interval) < MIN_CHECK_INTERVAL_NS)
-        return aia_error_set(err, AIA_INVALID_ARGUMENT, "check_interval: at least 1s (or absent)");
+    if (s->check_interval && (s->check_interval->seconds > MAX_DURATION_S || s->check_interval->seconds < 0 ||
+                              mon_time_ns(s->check_interval) < MIN_CHECK_INTERVAL_NS))
+        return aia_error_set(err, AIA_INVALID_ARGUMENT, "check_interval: between 1s and 366 days (or absent)");
     c->rec.check_interval = s->check_interval;
     if (!isfinite(s->drift_share_threshold) || s->drift_share_threshold < 0 || s->drift_share_threshold >= 1)
         return aia_error_set(err, AIA_INVALID_ARGUMENT, "drift_share_threshold: %g is outside [0, 1) (0 = 0.5)",

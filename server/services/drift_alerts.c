@@ -26,6 +26,7 @@
 
 #include "server/services/drift_internal.h"
 #include "server/services/model_internal.h"
+#include "server/services/pb_time.h"
 
 #define MAX_ALERT_STREAMS 256
 #define REPLAY_LIMIT 1000
@@ -201,7 +202,9 @@ static aia_status replay(alert_slot *s, const aia_drift_engine *e, const Google_
     aia_drift_alert_record **stored = NULL;
     size_t n = 0;
     if (since) {
-        int64_t ns = since->seconds * 1000000000LL + since->nanos;
+        int64_t ns = 0;
+        if (aia_pb_timestamp_ns(since, "since", &ns, err) != AIA_OK) return err->code;
+        if (ns < 0) ns = 0; /* before the epoch: every stored alert */
         if (aia_store_drift_alert_list(e->store, s->model_id, s->monitor_id, ns, REPLAY_LIMIT, &stored, &n, err) !=
             AIA_OK)
             return err->code;

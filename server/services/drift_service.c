@@ -14,6 +14,9 @@
 #include "server/services/pb_time.h"
 #include "server/services/services.h"
 
+/* Longest check interval and cooldown: a year, far inside int64 ns. */
+#define MAX_DRIFT_DURATION_NS (366LL * 86400 * 1000000000LL)
+
 static aia_drift_engine g_engine; /* written only while no call runs (see drift_service.h) */
 
 const aia_drift_engine *aia_drift_engine_ready(aia_error *err)
@@ -64,11 +67,20 @@ static aia_status spec_of(aia_arena *a, const Aia__V1__SetupDriftMonitoringReque
     spec->concept_drift_metric = r->concept_drift_metric;
     spec->concept_drift_tolerance = r->concept_drift_tolerance;
     if (r->check_interval) {
+        int64_t ns = 0;
+        if (aia_pb_duration_ns(r->check_interval, "check_interval", 1000000000LL, MAX_DRIFT_DURATION_NS, &ns, err) !=
+            AIA_OK)
+            return err->code;
         spec->check_interval = aia_arena_alloc(a, sizeof *spec->check_interval);
         aia_store__v1__time__init(spec->check_interval);
         spec->check_interval->seconds = r->check_interval->seconds;
         spec->check_interval->nanos = r->check_interval->nanos;
     }
+    int64_t cooldown_ns = 0; /* checked here for a message naming the field; lib/monitor keeps the record's */
+    if (r->actions && r->actions->cooldown &&
+        aia_pb_duration_ns(r->actions->cooldown, "actions.cooldown", 0, MAX_DRIFT_DURATION_NS, &cooldown_ns, err) !=
+            AIA_OK)
+        return err->code;
     if (r->actions && !(spec->actions = (AiaStore__V1__DriftActions *)aia_model_convert(
                             a, &r->actions->base, &aia_store__v1__drift_actions__descriptor, err)))
         return err->code;
@@ -216,9 +228,13 @@ static aia_status rpc_list(aia_rpc *rpc, const ProtobufCMessage *req, ProtobufCM
     }
     aia_drift_report_filter f = {.monitor_id = r->monitor_id,
                                  .model_id = r->monitor_id[0] ? NULL : r->model_id,
-                                 .drifted_only = r->drifted_only,
-                                 .start_ns = r->start_time ? r->start_time->seconds * 1000000000LL + r->start_time->nanos : 0,
-                                 .end_ns = r->end_time ? r->end_time->seconds * 1000000000LL + r->end_time->nanos : 0};
+                                 .drifted_only = r->drifted_only};
+    if ((r->start_time && aia_pb_timestamp_ns(r->start_time, "start_time", &f.start_ns, err) != AIA_OK) ||
+        (r->end_time && aia_pb_timestamp_ns(r->end_time, "end_time", &f.end_ns, err) != AIA_OK))
+        return err->code;
+    if (f.start_ns <= 0 && r->start_time) f.start_ns = 1; /* 0 would mean "unbounded": the epoch itself is 1 ns later */
+    if (r->end_time && f.end_ns <= 0)
+        return aia_error_set(err, AIA_INVALID_ARGUMENT, "end_time: before 1970, when no report exists");
     aia_store_page page = {.page_size = r->page_size, .page_token = r->page_token};
     aia_drift_report_record **reports = NULL;
     size_t n = 0;

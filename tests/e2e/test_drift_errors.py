@@ -199,6 +199,40 @@ def test_stream_alerts_with_an_invalid_kind(env):
     assert res.code == INVALID and "kinds[0]" in res.details, res
 
 
+def test_times_out_of_range_are_refused_not_overflowed(env):
+    """Found by fuzzing the REST routes under UBSan: a Timestamp before
+    year 1 made the nanosecond conversion overflow."""
+    ch = env["channel"]
+    req = me.new("StreamDriftAlertsRequest")
+    req.since.seconds = -62135596801  # a second before 0001-01-01: no Timestamp
+    res = e2e.call(ch, de.method("StreamDriftAlerts"), req, timeout=10)
+    assert res.code == INVALID and "since" in res.details and "Timestamp" in res.details, res
+    # The fuzzer's value, in year 431: valid, so the stream opens and replays
+    # everything (nothing here) instead of overflowing.
+    req.since.seconds = -48574124709
+    res = e2e.call(ch, de.method("StreamDriftAlerts"), req, timeout=2)
+    assert res.code == grpc.StatusCode.DEADLINE_EXCEEDED and not res.responses, res
+    req = me.new("ListDriftReportsRequest", model_id=MODEL)
+    req.start_time.seconds = 2 ** 62
+    de.expect_error(ch, "ListDriftReports", INVALID, "start_time", request=req, server=env["server"])
+    req = me.new("ListDriftReportsRequest", model_id=MODEL)
+    req.end_time.nanos = -1
+    de.expect_error(ch, "ListDriftReports", INVALID, "end_time", request=req, server=env["server"])
+    # Valid but before 1970 or after 2262 (beyond int64 ns): still answered.
+    req = me.new("ListDriftReportsRequest", model_id=MODEL)
+    req.start_time.seconds = -62135596800
+    req.end_time.seconds = 253402300799
+    de.ok(ch, "ListDriftReports", req, server=env["server"])
+    req = me.new("StreamDriftAlertsRequest", model_id=MODEL, kinds=[7])
+    req.since.seconds = -62135596800
+    res = e2e.call(ch, de.method("StreamDriftAlerts"), req, timeout=10)
+    assert res.code == INVALID and "kinds[0]" in res.details, res
+    setup_error(env, INVALID, "check_interval", check_interval={"seconds": 10 ** 12})
+    req = de.setup_request(MODEL)
+    req.actions.cooldown.seconds = -5
+    de.expect_error(ch, "SetupDriftMonitoring", INVALID, "actions.cooldown", request=req, server=env["server"])
+
+
 def test_server_still_serves(env):
     s = env["server"]
     assert s.alive(), s.diag()
