@@ -1,0 +1,117 @@
+/* lib/llm/wire_common.c — JSON building and reading helpers shared by the
+ * Gemini and OpenAI wire formats. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/llm/wire_internal.h"
+
+void wire_key(aia_strbuf *sb, int *first, const char *key)
+{
+    if (!*first) aia_strbuf_putc(sb, ',');
+    *first = 0;
+    aia_strbuf_json_string(sb, key, strlen(key));
+    aia_strbuf_putc(sb, ':');
+}
+
+aia_status wire_string(aia_strbuf *sb, const char *s, size_t n, const char *field, aia_error *err)
+{
+    size_t bad = aia_json_utf8_check(s, n);
+    if (bad != n)
+        return aia_error_set(err, AIA_INVALID_ARGUMENT, "%s: not valid UTF-8 at byte %zu", field, bad);
+    aia_strbuf_json_string(sb, s, n);
+    return AIA_OK;
+}
+
+void wire_double(aia_strbuf *sb, double v)
+{
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.15g", v);
+    if (strtod(buf, NULL) != v) snprintf(buf, sizeof buf, "%.17g", v);
+    aia_strbuf_puts(sb, buf);
+}
+
+void wire_base64(aia_strbuf *sb, const unsigned char *d, size_t n)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    aia_strbuf_putc(sb, '"');
+    if (aia_strbuf_reserve(sb, (n + 2) / 3 * 4 + 1) != 0) return; /* oom is sticky; caller checks */
+    size_t i = 0;
+    for (; i + 3 <= n; i += 3) {
+        unsigned v = (unsigned)d[i] << 16 | (unsigned)d[i + 1] << 8 | d[i + 2];
+        char q[4] = {tab[v >> 18], tab[(v >> 12) & 63], tab[(v >> 6) & 63], tab[v & 63]};
+        aia_strbuf_append(sb, q, 4);
+    }
+    if (n - i == 1) {
+        unsigned v = (unsigned)d[i] << 16;
+        char q[4] = {tab[v >> 18], tab[(v >> 12) & 63], '=', '='};
+        aia_strbuf_append(sb, q, 4);
+    } else if (n - i == 2) {
+        unsigned v = (unsigned)d[i] << 16 | (unsigned)d[i + 1] << 8;
+        char q[4] = {tab[v >> 18], tab[(v >> 12) & 63], tab[(v >> 6) & 63], '='};
+        aia_strbuf_append(sb, q, 4);
+    }
+    aia_strbuf_putc(sb, '"');
+}
+
+aia_status wire_check_config(const aia_llm_generation_config *c, aia_error *err)
+{
+    if (c->has_temperature && !(isfinite(c->temperature) && c->temperature >= 0))
+        return aia_error_set(err, AIA_INVALID_ARGUMENT,
+                             "generation_config.temperature: must be finite and >= 0, got %g", c->temperature);
+    if (c->has_top_p && !(c->top_p >= 0 && c->top_p <= 1))
+        return aia_error_set(err, AIA_INVALID_ARGUMENT, "generation_config.top_p: must be in [0, 1], got %g",
+                             c->top_p);
+    if (c->has_top_k && c->top_k < 1)
+        return aia_error_set(err, AIA_INVALID_ARGUMENT, "generation_config.top_k: must be >= 1, got %d",
+                             (int)c->top_k);
+    if (c->has_max_output_tokens && c->max_output_tokens < 1)
+        return aia_error_set(err, AIA_INVALID_ARGUMENT,
+                             "generation_config.max_output_tokens: must be >= 1, got %d", (int)c->max_output_tokens);
+    if (c->n_stop_sequences > 0 && !c->stop_sequences)
+        return aia_error_set(err, AIA_INVALID_ARGUMENT, "generation_config.stop_sequences: NULL array");
+    for (size_t i = 0; i < c->n_stop_sequences; i++) {
+        if (!c->stop_sequences[i] || !c->stop_sequences[i][0])
+            return aia_error_set(err, AIA_INVALID_ARGUMENT, "generation_config.stop_sequences[%zu]: empty", i);
+    }
+    return AIA_OK;
+}
+
+aia_status wire_check_oom(const aia_strbuf *sb, aia_error *err)
+{
+    if (sb->oom) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory building the request body");
+    return AIA_OK;
+}
+
+aia_status wire_parse(const char *json, size_t len, aia_arena *arena, const char *what, aia_json_value **out,
+                      aia_error *err)
+{
+    aia_error perr;
+    aia_status st = aia_json_parse(json ? json : "", json ? len : 0, 0, arena, out, &perr);
+    if (st == AIA_OK) return AIA_OK;
+    return aia_error_set(err, st == AIA_INVALID_ARGUMENT ? AIA_INTERNAL : st, "%s: %s", what, perr.message);
+}
+
+aia_status wire_type_error(const char *path, const char *want, aia_error *err)
+{
+    return aia_error_set(err, AIA_INTERNAL, "upstream response: field \"%s\": expected %s", path, want);
+}
+
+aia_status wire_count(const aia_json_value *obj, const char *key, const char *path, int64_t *out,
+                      aia_error *err)
+{
+    *out = 0;
+    const aia_json_value *v = aia_json_object_get(obj, key);
+    if (!v || v->type == AIA_JSON_NULL) return AIA_OK;
+    if (v->type != AIA_JSON_NUMBER) return wire_type_error(path, "a number", err);
+    char *end = NULL;
+    errno = 0;
+    long long n = strtoll(v->u.str, &end, 10);
+    if (errno != 0 || *end != '\0' || n < 0)
+        return aia_error_set(err, AIA_INTERNAL, "upstream response: field \"%s\": %s is not a token count", path,
+                             v->u.str);
+    *out = n;
+    return AIA_OK;
+}
