@@ -59,6 +59,8 @@ typedef struct aia_llm_content {
 
 /* Each value is sent only when its has_ flag is set (else the provider's default). */
 typedef struct aia_llm_generation_config {
+    /* Doubles, so proto floats fit; a value that is exactly a float is
+     * written as the shortest decimal of that float (0.7f → 0.7). */
     int has_temperature;
     double temperature; /* finite, >= 0 */
     int has_top_p;

@@ -28,6 +28,18 @@ aia_status wire_string(aia_strbuf *sb, const char *s, size_t n, const char *fiel
 void wire_double(aia_strbuf *sb, double v)
 {
     char buf[40];
+    /* Sampling settings arrive as proto floats widened to double: 0.7f would
+     * print as 0.699999988079071, so a value that is exactly a float gets
+     * the shortest text that reads back as the same float. */
+    if ((double)(float)v == v) {
+        for (int digits = 1; digits <= 9; digits++) {
+            snprintf(buf, sizeof buf, "%.*g", digits, v);
+            if ((float)strtod(buf, NULL) == (float)v) {
+                aia_strbuf_puts(sb, buf);
+                return;
+            }
+        }
+    }
     snprintf(buf, sizeof buf, "%.15g", v);
     if (strtod(buf, NULL) != v) snprintf(buf, sizeof buf, "%.17g", v);
     aia_strbuf_puts(sb, buf);

@@ -567,6 +567,14 @@ static void test_openai_request_encoding(void **state)
                         "\"stop\":[\"\\n\\nUser:\",\"say \\\"end\\\"\"],"
                         "\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
     assert_valid_json(aia_strbuf_cstr(&sb));
+    /* proto floats widened to double print as the float's shortest decimal */
+    full_request(&req, contents, parts, safety);
+    contents[0].n_parts = 1;
+    req.config.temperature = (double)0.7f;
+    req.config.top_p = 0.123456789012345; /* not a float: full double precision */
+    aia_strbuf_reset(&sb);
+    assert_int_equal(aia_llm_openai_build_request(&req, 0, &sb, &err), AIA_OK);
+    assert_non_null(strstr(aia_strbuf_cstr(&sb), "\"temperature\":0.7,\"top_p\":0.123456789012345,"));
     /* two text parts of one content are joined; no options, no stream */
     aia_llm_part two[2] = {{.kind = AIA_LLM_PART_TEXT, .text = "ab", .text_len = 2},
                            {.kind = AIA_LLM_PART_TEXT, .text = "cd", .text_len = 2}};
