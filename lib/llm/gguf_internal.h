@@ -14,10 +14,10 @@ struct aia_gguf {
     uint64_t data_offset;
     aia_arena arena; /* keys, strings, values, infos, indexes */
     size_t n_kv;
-    aia_gguf_kv *kvs;
+    aia_gguf_kv *kvs; /* malloc'd, grown while reading */
     const aia_gguf_kv **kv_sorted; /* by key, for lookup */
     size_t n_tensors;
-    aia_gguf_tensor *tensors;
+    aia_gguf_tensor *tensors; /* malloc'd, grown while reading */
     const aia_gguf_tensor **t_sorted; /* by name, for lookup */
 };
 
