@@ -101,7 +101,7 @@ static float dot_q8_0(const uint8_t *b, const float *x, size_t n) {
     return reduce(acc);
 }
 
-static dot_fn kernel_for(uint32_t type) {
+static dot_fn portable_kernel(uint32_t type) {
     switch (type) {
     case AIA_GGML_F32: return dot_f32;
     case AIA_GGML_F16: return dot_f16;
@@ -109,6 +109,29 @@ static dot_fn kernel_for(uint32_t type) {
     case AIA_GGML_Q4_1: return dot_q4_1;
     default: return dot_q8_0; /* callers ran aia_quant_check first */
     }
+}
+
+float quant_dot_portable(uint32_t type, const uint8_t *row, const float *x, size_t n) {
+    return portable_kernel(type)(row, x, n);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+static dot_fn avx2_kernel(uint32_t type) {
+    switch (type) {
+    case AIA_GGML_F32: return quant_dot_f32_avx2;
+    case AIA_GGML_F16: return quant_dot_f16_avx2;
+    case AIA_GGML_Q4_0: return quant_dot_q4_0_avx2;
+    case AIA_GGML_Q4_1: return quant_dot_q4_1_avx2;
+    default: return quant_dot_q8_0_avx2;
+    }
+}
+#endif
+
+static dot_fn kernel_for(uint32_t type) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (quant_avx2_usable()) return avx2_kernel(type);
+#endif
+    return portable_kernel(type);
 }
 
 aia_status aia_quant_dot(uint32_t type, const void *row, const float *x, size_t n, float *out,

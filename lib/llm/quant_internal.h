@@ -2,11 +2,24 @@
 #ifndef AIA_LLM_QUANT_INTERNAL_H
 #define AIA_LLM_QUANT_INTERNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Little-endian u16 at any alignment (GGUF blocks are not aligned). */
 static inline uint16_t quant_le16(const uint8_t *p) {
     return (uint16_t)(p[0] | (p[1] << 8));
 }
+
+/* quant_avx2.c: 1 when this CPU runs the AVX2+FMA+F16C kernels below (only
+ * then may they be called; on other targets they do not exist). */
+int quant_avx2_usable(void);
+float quant_dot_f32_avx2(const uint8_t *row, const float *x, size_t n);
+float quant_dot_f16_avx2(const uint8_t *row, const float *x, size_t n);
+float quant_dot_q4_0_avx2(const uint8_t *row, const float *x, size_t n);
+float quant_dot_q4_1_avx2(const uint8_t *row, const float *x, size_t n);
+float quant_dot_q8_0_avx2(const uint8_t *row, const float *x, size_t n);
+
+/* The portable kernels (quant_dot.c), for tests comparing the two. */
+float quant_dot_portable(uint32_t type, const uint8_t *row, const float *x, size_t n);
 
 #endif

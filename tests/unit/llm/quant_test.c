@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "lib/llm/quant.h"
+#include "lib/llm/quant_internal.h"
 
 static uint64_t g_rng = 0x9e3779b97f4a7c15ull;
 
@@ -272,6 +273,29 @@ static void test_dot_equals_dequant_then_dot(void **state) {
     assert_true(fabs(got - want) <= 1e-5 * fabs(want) + 1e-6);
 }
 
+/* The SIMD kernels (when this CPU has them) agree with the portable ones. */
+static void test_simd_matches_portable(void **state) {
+    (void)state;
+    if (!quant_avx2_usable()) skip();
+    const uint32_t types[] = {AIA_GGML_F32, AIA_GGML_F16, AIA_GGML_Q4_0, AIA_GGML_Q4_1,
+                              AIA_GGML_Q8_0};
+    static uint8_t buf[4 * 1024];
+    static float ref[1024], x[1024];
+    for (size_t t = 0; t < 5; t++)
+        for (size_t n = 32; n <= 1024; n += 96) {
+            make_row(types[t], n, buf, ref);
+            double mag = 0;
+            for (size_t i = 0; i < n; i++) {
+                x[i] = rnd_float(-1, 1);
+                mag += fabs((double)ref[i] * x[i]);
+            }
+            float got, want = quant_dot_portable(types[t], buf, x, n);
+            aia_error err;
+            assert_int_equal(aia_quant_dot(types[t], buf, x, n, &got, &err), AIA_OK);
+            assert_true(fabs((double)got - want) <= 1e-5 * mag);
+        }
+}
+
 static void test_matvec_rows(void **state) {
     (void)state;
     enum { ROWS = 6, N = 64 };
@@ -330,6 +354,7 @@ int main(void) {
         cmocka_unit_test(test_fp16_known_values),
         cmocka_unit_test(test_fp16_exhaustive_round_trip_and_ties),
         cmocka_unit_test(test_dot_equals_dequant_then_dot),
+        cmocka_unit_test(test_simd_matches_portable),
         cmocka_unit_test(test_matvec_rows),
         cmocka_unit_test(test_sizes_and_errors),
     };
