@@ -89,6 +89,30 @@ aia_status aia_quant_dot(uint32_t type, const void *row, const float *x, size_t 
 aia_status aia_quant_matvec(uint32_t type, const void *w, size_t row_begin, size_t row_end,
                             size_t n, const float *x, float *y, aia_error *err);
 
+/* ---- quantised activations (the fast path) ----------------------------------
+ * llama.cpp's approach, and why it is faster: quantise the activation vector
+ * once per matrix-vector product to int8 blocks, then each weight block's dot
+ * is an integer multiply-add (AVX2 maddubs) and one float scale. This adds
+ * the activations' own rounding (|x - q d| <= d / 2 with d = max|x| / 127
+ * per block), so results differ from aia_quant_dot by that, as llama.cpp's
+ * do from an exact product. Weight types: Q4_0, Q4_1, Q8_0 only. */
+typedef struct aia_quant_xblock {
+    float d;      /* scale: x ~ q * d */
+    float s;      /* d * sum(q), for Q4_1's offset term */
+    int8_t q[32];
+} aia_quant_xblock;
+
+/* Quantises x (n a positive multiple of 32) into n / 32 blocks. */
+aia_status aia_quant_quantize_x(const float *x, size_t n, aia_quant_xblock *xq, aia_error *err);
+
+/* *out = sum_i row[i] * xq[i] for a Q4_0/Q4_1/Q8_0 row of n elements. */
+aia_status aia_quant_dot_xq(uint32_t type, const void *row, const aia_quant_xblock *xq, size_t n,
+                            float *out, aia_error *err);
+
+/* aia_quant_matvec with quantised activations. */
+aia_status aia_quant_matvec_xq(uint32_t type, const void *w, size_t row_begin, size_t row_end,
+                               size_t n, const aia_quant_xblock *xq, float *y, aia_error *err);
+
 /* IEEE-754 binary16 <-> binary32. fp32->fp16 rounds to nearest even,
  * overflows to infinity, keeps subnormals, keeps NaN a (quiet) NaN. */
 float aia_fp16_to_fp32(uint16_t h);

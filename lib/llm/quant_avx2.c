@@ -110,6 +110,58 @@ AVX2_FN float quant_dot_f32_avx2(const uint8_t *row, const float *x, size_t n) {
     return hsum(_mm256_add_ps(acc0, acc1)) + tail;
 }
 
+/* ---- integer kernels over quantised activations --------------------------- */
+
+/* 16 bytes of nibbles -> 32 bytes, element j (low nibble of byte j) first,
+ * element j + 16 (high nibble) in the upper half: the block's own order. */
+AVX2_FN static __m256i nibbles(const uint8_t *p) {
+    __m128i q = _mm_loadu_si128((const __m128i *)p);
+    const __m128i mask = _mm_set1_epi8(15);
+    return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), mask), _mm_and_si128(q, mask));
+}
+
+/* 8 int32 lanes of sum(u * s) for unsigned u (<= 128 as unsigned) and signed s. */
+AVX2_FN static __m256 madd_us(__m256i u, __m256i s) {
+    __m256i p16 = _mm256_maddubs_epi16(u, s); /* |pairs| <= 2 * 128 * 127: no saturation */
+    return _mm256_cvtepi32_ps(_mm256_madd_epi16(p16, _mm256_set1_epi16(1)));
+}
+
+/* Signed w times signed x through maddubs: |w| times x with w's sign. */
+AVX2_FN static __m256 madd_ss(__m256i w, __m256i x) {
+    return madd_us(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
+}
+
+AVX2_FN float quant_xq_q4_0_avx2(const uint8_t *b, const aia_quant_xblock *xq, size_t nb) {
+    __m256 acc = _mm256_setzero_ps();
+    for (size_t i = 0; i < nb; i++, b += 18) {
+        __m256i w = _mm256_sub_epi8(nibbles(b + 2), _mm256_set1_epi8(8));
+        __m256 p = madd_ss(w, _mm256_loadu_si256((const __m256i *)xq[i].q));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(half(b) * xq[i].d), p, acc);
+    }
+    return hsum(acc);
+}
+
+AVX2_FN float quant_xq_q4_1_avx2(const uint8_t *b, const aia_quant_xblock *xq, size_t nb) {
+    __m256 acc = _mm256_setzero_ps();
+    float offs = 0.0f;
+    for (size_t i = 0; i < nb; i++, b += 20) {
+        __m256 p = madd_us(nibbles(b + 4), _mm256_loadu_si256((const __m256i *)xq[i].q));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(half(b) * xq[i].d), p, acc);
+        offs += half(b + 2) * xq[i].s;
+    }
+    return hsum(acc) + offs;
+}
+
+AVX2_FN float quant_xq_q8_0_avx2(const uint8_t *b, const aia_quant_xblock *xq, size_t nb) {
+    __m256 acc = _mm256_setzero_ps();
+    for (size_t i = 0; i < nb; i++, b += 34) {
+        __m256i w = _mm256_loadu_si256((const __m256i *)(b + 2));
+        __m256 p = madd_ss(w, _mm256_loadu_si256((const __m256i *)xq[i].q));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(half(b) * xq[i].d), p, acc);
+    }
+    return hsum(acc);
+}
+
 #else
 
 int quant_avx2_usable(void) { return 0; }

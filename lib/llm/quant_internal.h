@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/llm/quant.h"
+
 /* Little-endian u16 at any alignment (GGUF blocks are not aligned). */
 static inline uint16_t quant_le16(const uint8_t *p) {
     return (uint16_t)(p[0] | (p[1] << 8));
@@ -18,8 +20,14 @@ float quant_dot_f16_avx2(const uint8_t *row, const float *x, size_t n);
 float quant_dot_q4_0_avx2(const uint8_t *row, const float *x, size_t n);
 float quant_dot_q4_1_avx2(const uint8_t *row, const float *x, size_t n);
 float quant_dot_q8_0_avx2(const uint8_t *row, const float *x, size_t n);
+/* Integer kernels over nb blocks of quantised activations (quant_xq.c). */
+float quant_xq_q4_0_avx2(const uint8_t *row, const aia_quant_xblock *xq, size_t nb);
+float quant_xq_q4_1_avx2(const uint8_t *row, const aia_quant_xblock *xq, size_t nb);
+float quant_xq_q8_0_avx2(const uint8_t *row, const aia_quant_xblock *xq, size_t nb);
 
-/* The portable kernels (quant_dot.c), for tests comparing the two. */
+/* The portable kernels, for tests comparing them with the SIMD ones. */
 float quant_dot_portable(uint32_t type, const uint8_t *row, const float *x, size_t n);
+float quant_dot_xq_portable(uint32_t type, const uint8_t *row, const aia_quant_xblock *xq,
+                            size_t n);
 
 #endif

@@ -296,6 +296,100 @@ static void test_simd_matches_portable(void **state) {
         }
 }
 
+/* ---- quantised activations ------------------------------------------------ */
+
+static void test_quantize_x_definition(void **state) {
+    (void)state;
+    enum { N = 32 * 8 };
+    float x[N];
+    aia_quant_xblock xq[N / 32];
+    for (int i = 0; i < N; i++) x[i] = rnd_float(-5, 5) * (float)(i / 32 + 1);
+    for (int j = 0; j < 32; j++) x[32 * 3 + j] = 0.0f; /* an all-zero block */
+    aia_error err;
+    assert_int_equal(aia_quant_quantize_x(x, N, xq, &err), AIA_OK);
+    for (int b = 0; b < N / 32; b++) {
+        float amax = 0;
+        int sum = 0;
+        for (int j = 0; j < 32; j++) amax = fmaxf(amax, fabsf(x[32 * b + j]));
+        assert_true(xq[b].d == amax / 127.0f);
+        for (int j = 0; j < 32; j++) {
+            assert_true(xq[b].q[j] >= -127 && xq[b].q[j] <= 127);
+            assert_true(fabsf((float)xq[b].q[j] * xq[b].d - x[32 * b + j]) <= xq[b].d * 0.5f * 1.0001f);
+            sum += xq[b].q[j];
+        }
+        assert_true(xq[b].s == xq[b].d * (float)sum);
+    }
+    assert_true(xq[3].d == 0.0f && xq[3].q[5] == 0);
+    assert_int_equal(aia_quant_quantize_x(x, 33, xq, &err), AIA_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.message, "activation length 33"));
+    x[40] = NAN;
+    assert_int_equal(aia_quant_quantize_x(x, N, xq, &err), AIA_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.message, "activation block 1 holds a non-finite value"));
+}
+
+/* Reference from the block definitions: sum over blocks of dw dx sum(qw qx)
+ * (+ m * s for Q4_1), in double. */
+static double xq_reference(uint32_t type, const uint8_t *row, const aia_quant_xblock *xq,
+                           size_t n, double *mag) {
+    double total = 0;
+    *mag = 0;
+    size_t bytes = type == AIA_GGML_Q4_0 ? 18 : type == AIA_GGML_Q4_1 ? 20 : 34;
+    for (size_t b = 0; b < n / 32; b++) {
+        const uint8_t *p = row + b * bytes;
+        double dw = aia_fp16_to_fp32((uint16_t)(p[0] | p[1] << 8)), m = 0;
+        long s = 0;
+        for (int j = 0; j < 32; j++) {
+            int qw;
+            if (type == AIA_GGML_Q8_0) qw = (int8_t)p[2 + j];
+            else {
+                const uint8_t *qs = p + (type == AIA_GGML_Q4_0 ? 2 : 4);
+                qw = j < 16 ? (qs[j] & 15) : (qs[j - 16] >> 4);
+                if (type == AIA_GGML_Q4_0) qw -= 8;
+            }
+            s += (long)qw * xq[b].q[j];
+        }
+        if (type == AIA_GGML_Q4_1) m = aia_fp16_to_fp32((uint16_t)(p[2] | p[3] << 8));
+        total += dw * xq[b].d * (double)s + m * xq[b].s;
+        *mag += fabs(dw * xq[b].d * (double)s) + fabs(m * xq[b].s);
+    }
+    return total;
+}
+
+static void test_dot_xq(void **state) {
+    (void)state;
+    const uint32_t types[] = {AIA_GGML_Q4_0, AIA_GGML_Q4_1, AIA_GGML_Q8_0};
+    static uint8_t buf[34 * 4096 / 32];
+    static float ref[4096], x[4096];
+    static aia_quant_xblock xq[4096 / 32];
+    aia_error err;
+    for (size_t t = 0; t < 3; t++)
+        for (size_t n = 32; n <= 4096; n *= 4) {
+            make_row(types[t], n, buf, ref);
+            double exact = 0, bound = 0;
+            for (size_t i = 0; i < n; i++) x[i] = rnd_float(-1, 1);
+            assert_int_equal(aia_quant_quantize_x(x, n, xq, &err), AIA_OK);
+            for (size_t i = 0; i < n; i++) {
+                exact += (double)ref[i] * x[i];
+                bound += fabs((double)ref[i]) * xq[i / 32].d * 0.5;
+            }
+            double mag, want = xq_reference(types[t], buf, xq, n, &mag);
+            float got;
+            assert_int_equal(aia_quant_dot_xq(types[t], buf, xq, n, &got, &err), AIA_OK);
+            assert_true(fabs(got - want) <= 1e-5 * mag);
+            assert_true(fabs(quant_dot_xq_portable(types[t], buf, xq, n) - want) <= 1e-5 * mag);
+            /* and within the activations' rounding of the exact float product */
+            assert_true(fabs(got - exact) <= bound * 1.001 + 1e-5 * mag);
+            float y[2];
+            assert_int_equal(aia_quant_matvec_xq(types[t], buf, 0, 1, n, xq, y, &err), AIA_OK);
+            assert_true(y[0] == got);
+        }
+    assert_int_equal(aia_quant_dot_xq(AIA_GGML_F32, buf, xq, 32, ref, &err), AIA_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.message, "F32 (0) has no quantised-activation kernel"));
+    assert_int_equal(aia_quant_dot_xq(AIA_GGML_Q4_1, buf, xq, 48, ref, &err), AIA_INVALID_ARGUMENT);
+    assert_int_equal(aia_quant_matvec_xq(AIA_GGML_Q4_1, buf, 3, 1, 32, xq, ref, &err),
+                     AIA_INVALID_ARGUMENT);
+}
+
 static void test_matvec_rows(void **state) {
     (void)state;
     enum { ROWS = 6, N = 64 };
@@ -355,6 +449,8 @@ int main(void) {
         cmocka_unit_test(test_fp16_exhaustive_round_trip_and_ties),
         cmocka_unit_test(test_dot_equals_dequant_then_dot),
         cmocka_unit_test(test_simd_matches_portable),
+        cmocka_unit_test(test_quantize_x_definition),
+        cmocka_unit_test(test_dot_xq),
         cmocka_unit_test(test_matvec_rows),
         cmocka_unit_test(test_sizes_and_errors),
     };
