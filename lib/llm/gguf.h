@@ -19,6 +19,9 @@
  * given since GGUF strings may contain NUL bytes.
  * Thread-safety: immutable after open; any number of threads may read one
  * aia_gguf at once. Close it after all readers are done.
+ * The file must not be truncated or rewritten in place while open (the
+ * mapping would fault); replace model files by rename, as the model store
+ * should anyway. Tensor data is paged in lazily by the kernel.
  * Byte order: the host must be little-endian, as GGUF files are (x86, ARM). */
 #ifndef AIA_LLM_GGUF_H
 #define AIA_LLM_GGUF_H

@@ -16,7 +16,10 @@
  * Errors: functions returning aia_status fail with INVALID_ARGUMENT naming the
  * type and length (unknown or uncomputable type, n not a multiple of the block
  * size). Row pointers need no alignment (blocks of 18/20/34 bytes are not
- * aligned in a GGUF file). Everything here is pure: thread-safe, no state. */
+ * aligned in a GGUF file). Everything here is pure: thread-safe, no state.
+ * Kernels: on x86-64 CPUs with AVX2+FMA+F16C the dot products run SIMD
+ * kernels chosen at run time (quant_avx2.c), elsewhere portable C; the two
+ * agree to float rounding (quant_test checks). Host must be little-endian. */
 #ifndef AIA_LLM_QUANT_H
 #define AIA_LLM_QUANT_H
 
