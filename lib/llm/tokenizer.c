@@ -12,28 +12,29 @@ static int byte_is_printable(unsigned b)
     return (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
 }
 
+/* The moved bytes, in order: 0..32 (to U+0100..U+0120), 127..160
+ * (U+0121..U+0142) and 173 (U+0143). */
 uint32_t aia_tok_byte_to_cp(unsigned char b)
 {
     if (byte_is_printable(b))
         return b;
-    uint32_t shifted = 0;
-    for (unsigned i = 0; i < b; i++)
-        shifted += !byte_is_printable(i);
-    return 256 + shifted;
+    if (b <= 32)
+        return 256u + b;
+    if (b >= 127 && b <= 160)
+        return 256u + 33u + (b - 127u);
+    return 256u + 67u; /* 173, the soft hyphen */
 }
 
 int aia_tok_cp_to_byte(uint32_t cp)
 {
     if (cp < 256)
         return byte_is_printable(cp) ? (int)cp : -1;
-    uint32_t k = cp - 256, seen = 0;
-    for (unsigned b = 0; b < 256; b++) {
-        if (byte_is_printable(b))
-            continue;
-        if (seen++ == k)
-            return (int)b;
-    }
-    return -1;
+    uint32_t k = cp - 256;
+    if (k <= 32)
+        return (int)k;
+    if (k <= 66)
+        return (int)(127 + (k - 33));
+    return k == 67 ? 173 : -1;
 }
 
 static uint64_t hash_bytes(const char *s, size_t n)
@@ -67,7 +68,7 @@ static int32_t find_n(const aia_tokenizer *t, const char *s, size_t n)
         int32_t id = t->str_index[i];
         if (id < 0)
             return -1;
-        if (strlen(t->tokens[id]) == n && memcmp(t->tokens[id], s, n) == 0)
+        if (strncmp(t->tokens[id], s, n) == 0 && t->tokens[id][n] == '\0')
             return id;
     }
 }

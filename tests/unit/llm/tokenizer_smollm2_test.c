@@ -47,8 +47,11 @@ static lines read_lines(const char *rel)
     for (long i = 0; i < size; i++)
         cap += l.data[i] == '\n';
     l.line = malloc(cap * sizeof *l.line);
+    char *const end = l.data + size;
     for (char *p = l.data; *p;) {
-        char *nl = strchr(p, '\n');
+        /* memchr, not strchr: ASan's strict_string_checks would scan the
+         * whole rest of the file on every line. */
+        char *nl = memchr(p, '\n', (size_t)(end - p));
         l.line[l.n++] = p;
         if (!nl)
             break;

@@ -220,6 +220,23 @@ static void test_empty_and_bos(void **state)
     expect_ids_n(t, "the", 1, want, 3);
 }
 
+/* Every byte alone maps to its own alphabet character and back. */
+static void test_every_byte(void **state)
+{
+    const aia_tokenizer *t = *state;
+    for (unsigned b = 0; b < 256; b++) {
+        char text[1] = {(char)b};
+        int32_t *ids = NULL;
+        size_t n = 0;
+        aia_error err;
+        assert_int_equal(aia_tokenizer_encode(t, text, 1, 0, 0, &ids, &n, &err), AIA_OK);
+        assert_int_equal(n, 1);
+        assert_int_equal(ids[0], B(b));
+        expect_roundtrip(t, text, 1, ids, 1);
+        free(ids);
+    }
+}
+
 static void test_rank_order_leftmost(void **state)
 {
     const aia_tokenizer *t = *state;
@@ -395,6 +412,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unicode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_special_tokens_in_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_and_bos, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_byte, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rank_order_leftmost, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_utf8_roundtrips, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_piece, setup, teardown),
