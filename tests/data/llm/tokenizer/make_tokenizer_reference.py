@@ -15,10 +15,13 @@ Outputs (in the output directory):
   smollm2_vocab.txt    one token a line: "<type>\\t<token>" (id = line number - 1)
   smollm2_merges.txt   one merge a line, in rank order
   smollm2_special.txt  "bos N", "eos N", "pad N", "unk N"
-  tokenizer_expected.txt  one case a line: "<text as hex>\\t<ids separated by spaces>"
+  tokenizer_expected.txt  one case a line: "<text as hex>\\t<ids separated by spaces>":
+                       tokenizer_corpus.json's texts, then 300 seeded random
+                       strings over a pool of tricky characters
 """
 import json
 import os
+import random
 import sys
 
 from gguf import GGUFReader
@@ -38,6 +41,21 @@ def field_ints(r, key):
 def field_int(r, key):
     f = r.fields[key]
     return int(f.parts[f.data[0]][0])
+
+
+# Characters the pre-tokenizer treats differently: letters of several
+# scripts, ASCII and other digits, apostrophes and contraction letters,
+# punctuation, several kinds of whitespace, multi-byte symbols, and the
+# control-token markup.
+POOL = (list("abcdefstmdlrvEXY'\"0123456789.,;!?-_()[]{}<>|/\\")
+        + [" ", " ", " ", "\n", "\t", "\r", "\u00a0", "\u3000"]
+        + list("éÜßжЯ中文日本ع٣½Ⅻ😀👍🏽\u200d\u0301")
+        + ["<|im_start|>", "<|im_end|>", "'s", "'ll", "'RE", "  ", "\n\n"])
+
+
+def random_corpus(n, seed=7):
+    rng = random.Random(seed)
+    return ["".join(rng.choice(POOL) for _ in range(rng.randint(1, 40))) for _ in range(n)]
 
 
 def main():
@@ -74,6 +92,7 @@ def main():
 
     with open(os.path.join(outdir, "tokenizer_corpus.json"), encoding="utf-8") as f:
         corpus = json.load(f)
+    corpus += random_corpus(300)
     with open(os.path.join(outdir, "tokenizer_expected.txt"), "w") as f:
         for text in corpus:
             ids = tok.encode(text, add_special_tokens=False).ids
