@@ -184,7 +184,8 @@ static aia_status check_filters(const Aia__V1__StreamDriftAlertsRequest *r, unsi
             return aia_error_set(err, AIA_INVALID_ARGUMENT, "kinds[%zu]: %d is not a drift kind", i, (int)r->kinds[i]);
         *kinds |= 1u << r->kinds[i];
     }
-    return AIA_OK;
+    int64_t ns = 0; /* checked here, before the stream opens, so an error keeps its own status over REST */
+    return r->since ? aia_pb_timestamp_ns(r->since, "since", &ns, err) : AIA_OK;
 }
 
 static int already_sent(char **ids, size_t n, const char *id)
@@ -203,7 +204,7 @@ static aia_status replay(alert_slot *s, const aia_drift_engine *e, const Google_
     size_t n = 0;
     if (since) {
         int64_t ns = 0;
-        if (aia_pb_timestamp_ns(since, "since", &ns, err) != AIA_OK) return err->code;
+        if (aia_pb_timestamp_ns(since, "since", &ns, err) != AIA_OK) return err->code; /* checked already */
         if (ns < 0) ns = 0; /* before the epoch: every stored alert */
         if (aia_store_drift_alert_list(e->store, s->model_id, s->monitor_id, ns, REPLAY_LIMIT, &stored, &n, err) !=
             AIA_OK)
