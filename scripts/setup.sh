@@ -112,7 +112,7 @@ fi
 # find_spec locates the packages without importing them (3x faster than imports).
 PY_CHECK='import sys, importlib.util as u
 mods = ("grpc", "grpc_tools", "grpc_health.v1", "grpc_reflection.v1alpha", "google.protobuf", "pytest",
-        "requests", "schemathesis", "tritonclient.grpc", "open_inference.grpc")
+        "requests", "schemathesis", "tritonclient.grpc", "open_inference.grpc", "numpy", "gguf")
 sys.exit(0 if all(u.find_spec(m) for m in mods) else 1)'
 if ! python3 -c "$PY_CHECK" >/dev/null 2>&1; then
     say "installing Python packages from tests/requirements.txt"
