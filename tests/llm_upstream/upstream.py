@@ -26,7 +26,9 @@ Behaviour is chosen by the model name (substring match, see behaviour()):
   fail-429-then-ok / fail-500-then-ok   the first 2 requests of that exact
             model name fail, later ones succeed
   fail-after-token   1 chunk, then the connection drops (every time)
-  err-NNN   a Google error body with HTTP status NNN
+  err-NNN   a Google error body with HTTP status NNN; the retired PaLM and
+            Codey names (text-bison, chat-bison, code-bison, codechat-bison,
+            code-gecko...) answer 404 like Vertex does
 Every chunk carries "aiaSentNs": its send time (time.time_ns()).
 
 Usage: upstream.py --port-file FILE [--port N] [--openai-key K]
@@ -121,6 +123,9 @@ def behaviour(model):
                  "bursty", "truncated", "cut", "maxtokens", "crlf"):
         if name in model:
             return name
+    # PaLM and Codey models were retired by Google: Vertex answers 404.
+    if re.match(r"(text|chat|code|codechat)-(bison|gecko|unicorn)", model):
+        return "err-404"
     m = re.search(r"err-(\d{3})", model)
     return "err-" + m.group(1) if m else "default"
 
