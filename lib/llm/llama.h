@@ -104,8 +104,9 @@ void aia_llama_set_cancel(aia_llama_ctx *c, const atomic_int *flag);
  * pos may be at most n_past (a smaller pos rewinds: later entries are
  * overwritten); pos + n must not exceed n_ctx; n >= 1. Prompts go in one
  * call (the matrix products then read each weight row once for a block of
- * tokens), generated tokens one at a time. After a failure the cache holds
- * positions [0, pos) only (n_past = pos). */
+ * tokens), generated tokens one at a time. Long inputs are processed in
+ * internal batches of 32 tokens; after a failure (or a cancel) n_past tells
+ * which positions the cache still holds (at least [0, pos)). */
 aia_status aia_llama_eval(aia_llama_ctx *c, const int32_t *tokens, size_t n, size_t pos,
                           float *logits, aia_error *err);
 

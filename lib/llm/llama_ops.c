@@ -56,6 +56,19 @@ aia_status llama_mm_run(aia_team *team, llama_mm_job *job, aia_error *err) {
     return AIA_OK;
 }
 
+/* Dot product in 8 independent lanes: the compiler vectorises it (a single
+ * float accumulator is a serial dependency it may not reorder), and the
+ * fixed lane order keeps results identical from run to run. */
+static float dot_lanes(const float *a, const float *b, size_t n) {
+    float lane[8] = {0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++) lane[j] += a[i + j] * b[i + j];
+    float s = ((lane[0] + lane[4]) + (lane[1] + lane[5])) + ((lane[2] + lane[6]) + (lane[3] + lane[7]));
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
 /* One query head of one token: causal softmax attention over the cache. */
 static void attn_head(const llama_attn_job *job, size_t t, size_t h, float *scores) {
     const aia_llama_hparams *hp = job->hp;
@@ -65,9 +78,7 @@ static void attn_head(const llama_attn_job *job, size_t t, size_t h, float *scor
     float scale = 1.0f / sqrtf((float)hd), maxs = -INFINITY;
     for (size_t j = 0; j < n_keys; j++) {
         const float *k = job->kc + j * kv_stride + kvh * hd;
-        float s = 0.0f;
-        for (size_t i = 0; i < hd; i++) s += q[i] * k[i];
-        scores[j] = s * scale;
+        scores[j] = dot_lanes(q, k, hd) * scale;
         if (scores[j] > maxs) maxs = scores[j];
     }
     float sum = 0.0f;
