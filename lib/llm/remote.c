@@ -125,22 +125,24 @@ static aia_status gemini_url(aia_remote *r, const char *model, const char *metho
     return url->oom ? aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "URL: out of memory") : AIA_OK;
 }
 
+aia_status aia_remote_url(aia_remote *r, const char *model, const char *method, aia_strbuf *out, aia_error *err) {
+    if (r->provider == AIA_REMOTE_OPENAI) {
+        aia_strbuf_printf(out, "%s/v1/chat/completions", r->base);
+        return out->oom ? aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "URL: out of memory") : AIA_OK;
+    }
+    int sse = strcmp(method, "streamGenerateContent") == 0 && !r->json_array;
+    return gemini_url(r, model, sse ? "streamGenerateContent?alt=sse" : method, out, err);
+}
+
 aia_status aia_remote_stream(aia_remote *r, const aia_llm_request *req, const aia_remote_callbacks *cb,
                              aia_remote_call **out, aia_error *err) {
     if (out) *out = NULL;
     if (!cb || !cb->on_done) return aia_error_set(err, AIA_INVALID_ARGUMENT, "remote stream: on_done is required");
     aia_strbuf url = AIA_STRBUF_INIT, body = AIA_STRBUF_INIT;
     aia_status st;
-    if (r->provider == AIA_REMOTE_OPENAI) {
-        st = aia_llm_openai_build_request(req, 1, &body, err);
-        aia_strbuf_printf(&url, "%s/v1/chat/completions", r->base);
-    } else {
-        st = aia_llm_gemini_build_request(req, &body, err);
-        if (st == AIA_OK)
-            st = gemini_url(r, req->model, r->json_array ? "streamGenerateContent" : "streamGenerateContent?alt=sse",
-                            &url, err);
-    }
-    if (st == AIA_OK && url.oom) st = aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "URL: out of memory");
+    if (r->provider == AIA_REMOTE_OPENAI) st = aia_llm_openai_build_request(req, 1, &body, err);
+    else st = aia_llm_gemini_build_request(req, &body, err);
+    if (st == AIA_OK) st = aia_remote_url(r, req->model, "streamGenerateContent", &url, err);
     if (st == AIA_OK) st = aia_remote_call_start(r, CALL_STREAM, url.data, &body, cb, NULL, out, err);
     aia_strbuf_free(&url);
     aia_strbuf_free(&body);

@@ -34,9 +34,12 @@
  * the caller and released with aia_remote_call_release(), before or after
  * on_done.
  *
- * Threads: callbacks run on the HTTP thread (or, for an immediate failure
- * inside aia_remote_stream, never: the error is returned instead) and must
- * not block. aia_remote_stream, aia_remote_cancel and _release may be
+ * Threads: callbacks run on the HTTP thread and must not block. Two
+ * exceptions: a failure found before anything was sent (bad request, the
+ * first submit refused) is returned by aia_remote_stream and no callback
+ * runs; for vertex, when the access token is cached and the first submit
+ * is refused, on_done runs inside aia_remote_stream on the caller's thread
+ * (which then returns AIA_OK). aia_remote_stream, aia_remote_cancel and _release may be
  * called from any thread, the blocking aia_remote_generate and
  * aia_remote_count_tokens from any thread but the HTTP thread.
  */
@@ -117,6 +120,12 @@ aia_status aia_remote_generate(aia_remote *r, const aia_llm_request *req, aia_st
 /* Blocking countTokens (Gemini providers; openai: UNIMPLEMENTED). */
 aia_status aia_remote_count_tokens(aia_remote *r, const aia_llm_request *req, int64_t *total_tokens,
                                    aia_error *err);
+
+/* Appends the URL a call would use: method is "streamGenerateContent",
+ * "countTokens" ... for the Gemini providers (alt=sse added to streaming
+ * unless gemini_json_array), ignored for openai. Errors: INVALID_ARGUMENT
+ * for a model name that cannot go into a URL path. */
+aia_status aia_remote_url(aia_remote *r, const char *model, const char *method, aia_strbuf *out, aia_error *err);
 
 /* Attempts made by calls of this remote so far (for tests and metrics). */
 uint64_t aia_remote_attempts(aia_remote *r);

@@ -446,25 +446,81 @@ static void test_bad_config_and_request(void **state) {
     assert_string_equal(aia_remote_provider_name(AIA_REMOTE_VERTEX), "vertex");
 }
 
-static void test_default_vertex_url(void **state) {
-    /* Without a base URL: the regional endpoint, region europe-west4 by
-     * default; an unreachable (no DNS in tests) host fails as UNAVAILABLE
-     * and the message names the URL that was built. */
+static void check_url(aia_remote *rm, const char *model, const char *method, const char *want) {
+    aia_strbuf url = AIA_STRBUF_INIT;
+    aia_error err;
+    assert_int_equal(aia_remote_url(rm, model, method, &url, &err), AIA_OK);
+    assert_string_equal(aia_strbuf_cstr(&url), want);
+    aia_strbuf_free(&url);
+}
+
+/* Default endpoints (no network: URLs only). */
+static void test_default_urls(void **state) {
     setenv("GOOGLE_CLOUD_PROJECT", "proj-from-env", 1);
-    aia_remote_config cfg = {.provider = AIA_REMOTE_VERTEX, .auth = auth, .max_attempts = 1, .timeout_ms = 20000};
+    aia_remote_config vx = {.provider = AIA_REMOTE_VERTEX, .auth = auth};
+    aia_remote *rm = NULL;
+    aia_error err;
+    assert_int_equal(aia_remote_new(&vx, http, &rm, &err), AIA_OK);
+    unsetenv("GOOGLE_CLOUD_PROJECT");
+    check_url(rm, "gemini-2.5-flash", "streamGenerateContent",
+              "https://europe-west4-aiplatform.googleapis.com/v1/projects/proj-from-env/locations/europe-west4/"
+              "publishers/google/models/gemini-2.5-flash:streamGenerateContent?alt=sse");
+    check_url(rm, "gemini-1.5-pro", "countTokens",
+              "https://europe-west4-aiplatform.googleapis.com/v1/projects/proj-from-env/locations/europe-west4/"
+              "publishers/google/models/gemini-1.5-pro:countTokens");
+    aia_remote_free(rm);
+    vx.region = "us-central1";
+    vx.project = "p2";
+    vx.gemini_json_array = 1;
+    assert_int_equal(aia_remote_new(&vx, http, &rm, &err), AIA_OK);
+    check_url(rm, "text-bison", "streamGenerateContent",
+              "https://us-central1-aiplatform.googleapis.com/v1/projects/p2/locations/us-central1/"
+              "publishers/google/models/text-bison:streamGenerateContent");
+    aia_remote_free(rm);
+    aia_remote_config gm = {.provider = AIA_REMOTE_GEMINI_API, .api_key = "k"};
+    assert_int_equal(aia_remote_new(&gm, http, &rm, &err), AIA_OK);
+    check_url(rm, "gemini-2.5-flash", "generateContent",
+              "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent");
+    aia_remote_free(rm);
+    aia_remote_config oa = {.provider = AIA_REMOTE_OPENAI, .base_url = "http://localhost:8080/"};
+    assert_int_equal(aia_remote_new(&oa, http, &rm, &err), AIA_OK);
+    check_url(rm, "any/model:name", "x", "http://localhost:8080/v1/chat/completions");
+    aia_remote_free(rm);
+}
+
+static void test_connection_errors_retried(void **state) {
+    /* Nothing listens on port 1: every attempt is refused, all are retried. */
+    aia_remote_config cfg = {.provider = AIA_REMOTE_OPENAI, .base_url = "http://127.0.0.1:1", .max_attempts = 3,
+                             .backoff_initial_ms = 20, .backoff_max_ms = 50};
     aia_remote *rm = NULL;
     aia_error err;
     assert_int_equal(aia_remote_new(&cfg, http, &rm, &err), AIA_OK);
-    unsetenv("GOOGLE_CLOUD_PROJECT");
     result r;
-    run(rm, "gemini-2.5-flash", &r);
-    assert_int_not_equal(r.st, AIA_OK);
-    if (r.st == AIA_UNAVAILABLE || r.st == AIA_DEADLINE_EXCEEDED)
-        assert_non_null(strstr(r.err.message, "https://europe-west4-aiplatform.googleapis.com/v1/projects/"
-                                              "proj-from-env/locations/europe-west4/publishers/google/models/"
-                                              "gemini-2.5-flash:streamGenerateContent?alt=sse"));
+    run(rm, "m", &r);
+    assert_int_equal(r.st, AIA_UNAVAILABLE);
+    assert_non_null(strstr(r.err.message, "after 3 attempts"));
+    assert_int_equal(aia_remote_attempts(rm), 3);
     res_free(&r);
     aia_remote_free(rm);
+}
+
+static void test_vertex_with_metadata_server(void **state) {
+    char host[64];
+    snprintf(host, sizeof host, "127.0.0.1:%d", up.port);
+    aia_auth *meta = NULL;
+    aia_error err;
+    assert_int_equal(aia_auth_new_metadata(host, http, &meta, &err), AIA_OK);
+    aia_remote_config cfg = {.provider = AIA_REMOTE_VERTEX, .base_url = up.base_url, .project = "p",
+                             .region = "us-central1", .auth = meta, .max_attempts = 1};
+    aia_remote *rm = NULL;
+    assert_int_equal(aia_remote_new(&cfg, http, &rm, &err), AIA_OK);
+    result r;
+    run(rm, "gemini-meta", &r);
+    check_hello(&r, 4);
+    res_free(&r);
+    assert_int_equal(aia_auth_refreshes(meta), 1);
+    aia_remote_free(rm);
+    aia_auth_free(meta);
 }
 
 static int setup(void **state) {
@@ -511,7 +567,9 @@ int main(void) {
         cmocka_unit_test(test_count_tokens),
         cmocka_unit_test(test_200_concurrent),
         cmocka_unit_test(test_bad_config_and_request),
-        cmocka_unit_test(test_default_vertex_url),
+        cmocka_unit_test(test_default_urls),
+        cmocka_unit_test(test_connection_errors_retried),
+        cmocka_unit_test(test_vertex_with_metadata_server),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
