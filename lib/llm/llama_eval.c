@@ -139,7 +139,7 @@ static aia_status attention_block(aia_llama_ctx *c, const llama_layer *L, size_t
         memcpy(kc + (pos + t) * kd, c->k + t * kd, kd * sizeof(float));
         memcpy(vc + (pos + t) * kd, c->v + t * kd, kd * sizeof(float));
     }
-    llama_attn_job aj = {hp, n_tok, pos, c->n_ctx, c->q, kc, vc, c->att, c->scores};
+    llama_attn_job aj = {hp, n_tok, pos, c->n_ctx, c->q, kc, vc, c->att, c->scores, 0};
     llama_attn_run(c->team, &aj);
     if ((st = matmul(c, c->att, n_tok, &L->wo, c->o, NULL, NULL, NULL, NULL, err)) != AIA_OK) return st;
     add_into(c->x, c->o, n_tok * e);

@@ -70,9 +70,16 @@ typedef struct llama_attn_job {
     const float *vc;
     float *out;         /* n_tok x n_head x head_dim */
     float *scores;      /* n_parts x n_ctx scratch */
+    int avx2;           /* llama_avx2_usable() */
 } llama_attn_job;
 
 void llama_attn_run(aia_team *team, llama_attn_job *job);
+
+/* llama_avx2.c: 1 when this CPU runs the kernels below (only then may they
+ * be called; on other targets they do not exist). */
+int llama_avx2_usable(void);
+float llama_dot_avx2(const float *a, const float *b, size_t n);
+void llama_axpy_avx2(float *y, float w, const float *x, size_t n); /* y += w x */
 
 /* out = x / sqrt(mean(x^2) + eps) * w over n elements. */
 void llama_rmsnorm(const float *x, const float *w, size_t n, float eps, float *out);

@@ -78,7 +78,7 @@ static void attn_head(const llama_attn_job *job, size_t t, size_t h, float *scor
     float scale = 1.0f / sqrtf((float)hd), maxs = -INFINITY;
     for (size_t j = 0; j < n_keys; j++) {
         const float *k = job->kc + j * kv_stride + kvh * hd;
-        scores[j] = dot_lanes(q, k, hd) * scale;
+        scores[j] = (job->avx2 ? llama_dot_avx2(q, k, hd) : dot_lanes(q, k, hd)) * scale;
         if (scores[j] > maxs) maxs = scores[j];
     }
     float sum = 0.0f;
@@ -91,6 +91,10 @@ static void attn_head(const llama_attn_job *job, size_t t, size_t h, float *scor
     for (size_t j = 0; j < n_keys; j++) {
         const float *v = job->vc + j * kv_stride + kvh * hd;
         float wgt = scores[j] / sum;
+        if (job->avx2) {
+            llama_axpy_avx2(o, wgt, v, hd);
+            continue;
+        }
         for (size_t i = 0; i < hd; i++) o[i] += wgt * v[i];
     }
 }
@@ -102,7 +106,10 @@ static void attn_part(void *arg, int part, int n_parts) {
     for (size_t i = (size_t)part; i < total; i += (size_t)n_parts) attn_head(job, i / n_heads, i % n_heads, scores);
 }
 
-void llama_attn_run(aia_team *team, llama_attn_job *job) { aia_team_run(team, attn_part, job); }
+void llama_attn_run(aia_team *team, llama_attn_job *job) {
+    job->avx2 = llama_avx2_usable();
+    aia_team_run(team, attn_part, job);
+}
 
 void llama_rmsnorm(const float *x, const float *w, size_t n, float eps, float *out) {
     double ss = 0.0; /* double: the mean of squares of a 576-wide vector loses little then */
