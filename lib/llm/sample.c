@@ -102,6 +102,13 @@ static size_t select_top_k(aia_sampler *s, const float *logits, size_t k) {
     return n;
 }
 
+/* Without top-k or top-p every token stays and the order does not matter:
+ * no sort (49k logits sorted per token would cost more than the draw). */
+static size_t all_in_id_order(aia_sampler *s, const float *logits) {
+    for (size_t i = 0; i < s->n_vocab; i++) s->c[i] = (cand){logits[i], (int32_t)i};
+    return s->n_vocab;
+}
+
 static aia_status check_logits(const float *logits, size_t n, aia_error *err) {
     for (size_t i = 0; i < n; i++)
         if (!isfinite(logits[i]))
@@ -118,10 +125,13 @@ aia_status aia_sampler_sample(aia_sampler *s, const float *logits, int32_t *toke
         return AIA_OK;
     }
     size_t k = cfg->top_k > 0 && (size_t)cfg->top_k < s->n_vocab ? (size_t)cfg->top_k : s->n_vocab;
-    size_t n = select_top_k(s, logits, k); /* sorted: top_p needs the order anyway */
+    size_t n = k == s->n_vocab && cfg->top_p >= 1.0f ? all_in_id_order(s, logits) : select_top_k(s, logits, k);
+    float lmax = s->c[0].logit;
+    for (size_t i = 1; i < n; i++)
+        if (s->c[i].logit > lmax) lmax = s->c[i].logit;
     double inv_t = 1.0 / (double)cfg->temperature, total = 0.0;
     for (size_t i = 0; i < n; i++) {
-        s->p[i] = exp(((double)s->c[i].logit - (double)s->c[0].logit) * inv_t);
+        s->p[i] = exp(((double)s->c[i].logit - (double)lmax) * inv_t);
         total += s->p[i];
     }
     /* Nucleus: the shortest prefix whose share of the mass reaches top_p. */

@@ -8,7 +8,7 @@
  * drawn from what is left, renormalised, with the sampler's seeded RNG
  * (lib/base/rng.h). The same seed, config and logits give the same tokens.
  * Cost: top_k > 0 selects with a heap (n log k); top_k = 0 with top_p < 1
- * sorts the whole vocabulary.
+ * sorts the whole vocabulary; with neither, no sorting.
  *
  * Ownership: aia_sampler_create gives a sampler (own scratch for n_vocab
  * candidates) to free with aia_sampler_destroy; logits are borrowed per call.
