@@ -130,8 +130,8 @@ def main():
     with tempfile.TemporaryDirectory(dir=os.environ.get("TEST_TMPDIR")) as d:
         subprocess.run([sys.argv[1], "--dump", d], check=True)
         names = sorted(n[:-5] for n in os.listdir(d) if n.endswith(".json"))
-        if len(names) != 6:
-            sys.exit("expected 6 dumped models, got %s" % names)
+        if len(names) != 7:
+            sys.exit("expected 7 dumped models, got %s" % names)
         results = [check(d, n) for n in names]
     sys.exit(0 if all(results) else 1)
 

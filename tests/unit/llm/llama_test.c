@@ -38,6 +38,8 @@ typedef struct model_opts {
     const char *retype;     /* tensor written as Q5_0 (no kernels) */
     const char *arch;       /* general.architecture, default "llama" */
     int omit_head_count;    /* leave out llama.attention.head_count */
+    uint32_t n_head_kv;     /* 0: N_HEAD_KV */
+    uint32_t n_rot;         /* 0: HEAD_DIM (rope over whole heads) */
     uint64_t seed;
 } model_opts;
 
@@ -135,8 +137,9 @@ static void write_model(const char *path, const model_opts *o) {
     gw_kv_u32(&w, "llama.embedding_length", N_EMBD);
     gw_kv_u32(&w, "llama.feed_forward_length", N_FF);
     if (!o->omit_head_count) gw_kv_u32(&w, "llama.attention.head_count", N_HEAD);
-    gw_kv_u32(&w, "llama.attention.head_count_kv", N_HEAD_KV);
-    gw_kv_u32(&w, "llama.rope.dimension_count", HEAD_DIM);
+    uint32_t n_kv = o->n_head_kv ? o->n_head_kv : N_HEAD_KV;
+    gw_kv_u32(&w, "llama.attention.head_count_kv", n_kv);
+    gw_kv_u32(&w, "llama.rope.dimension_count", o->n_rot ? o->n_rot : HEAD_DIM);
     gw_kv_f32(&w, "llama.rope.freq_base", 10000.0f);
     gw_kv_f32(&w, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
     built b = {{0}, 0};
@@ -151,8 +154,8 @@ static void write_model(const char *path, const model_opts *o) {
     add_tensor(&w, &b, o, name, norm ? AIA_GGML_F32 : t, cols, rows, norm);
         T("attn_norm", N_EMBD, 1, 1)
         T("attn_q", N_EMBD, N_HEAD * HEAD_DIM, 0)
-        T("attn_k", N_EMBD, N_HEAD_KV * HEAD_DIM, 0)
-        T("attn_v", N_EMBD, N_HEAD_KV * HEAD_DIM, 0)
+        T("attn_k", N_EMBD, n_kv * HEAD_DIM, 0)
+        T("attn_v", N_EMBD, n_kv * HEAD_DIM, 0)
         T("attn_output", N_HEAD * HEAD_DIM, N_EMBD, 0)
         T("ffn_norm", N_EMBD, 1, 1)
         T("ffn_gate", N_EMBD, N_FF, 0)
@@ -263,6 +266,8 @@ static int dump(const char *dir) {
         {"f32", {.type = AIA_GGML_F32}},   {"f16", {.type = AIA_GGML_F16}},
         {"q8_0", {.type = AIA_GGML_Q8_0}}, {"q4_0", {.type = AIA_GGML_Q4_0}},
         {"q4_1", {.type = AIA_GGML_Q4_1}}, {"q4_1_untied", {.type = AIA_GGML_Q4_1, .untied = 1}},
+        /* no grouping (4 kv heads) and RoPE on half of each head */
+        {"q8_0_mha_rot8", {.type = AIA_GGML_Q8_0, .n_head_kv = N_HEAD, .n_rot = 8}},
     };
     for (size_t i = 0; i < sizeof models / sizeof *models; i++)
         if (dump_one(dir, models[i].name, &models[i].o) != 0) return 1;
