@@ -27,3 +27,11 @@ mkdir -p "$AIA_GOBIN" 2>/dev/null || true
 _aia_path_prepend "$AIA_GOBIN"
 export PATH AIA_GOBIN
 unset -f _aia_path_prepend
+
+# The local LLM provider's default model, which scripts/setup.sh fetches into
+# the models directory: $AIA_MODELS_DIR, else the server's default
+# (lib/llm/llm.h: $XDG_CACHE_HOME/aia/models, else ~/.cache/aia/models).
+# scripts/test hands AIA_SMOLLM2_GGUF to the tests that need the real model.
+AIA_MODELS_DIR_RESOLVED="${AIA_MODELS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/aia/models}"
+AIA_SMOLLM2_GGUF="${AIA_SMOLLM2_GGUF:-$AIA_MODELS_DIR_RESOLVED/SmolLM2-135M-Instruct.Q4_1.gguf}"
+export AIA_MODELS_DIR_RESOLVED AIA_SMOLLM2_GGUF

