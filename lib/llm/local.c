@@ -154,6 +154,7 @@ static aia_status start_thread(aia_local *l, aia_local_call *c, aia_error *err) 
     live_add(l, c);
     pthread_t th;
     int rc = pthread_create(&th, &attr, aia_local_call_main, c);
+    if (rc == 0) aia_local_enqueue_locked(l, c);
     if (rc != 0) {
         l->live = c->live_next;
         if (l->live) l->live->live_prev = NULL;

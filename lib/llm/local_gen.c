@@ -8,25 +8,30 @@
 
 /* ---- admission ----------------------------------------------------------- */
 
-/* Waits for a slot; 0 when admitted, -1 when cancelled while waiting. */
-static int admit(aia_local_call *c) {
-    aia_local *l = c->l;
-    pthread_mutex_lock(&l->mu);
+/* Takes a slot or joins the queue; under l->mu, in aia_local_stream, so
+ * that calls are admitted in the order they were started. */
+void aia_local_enqueue_locked(aia_local *l, aia_local_call *c) {
     if (l->running < l->max_concurrent && !l->queue_head) {
         l->running++;
         c->admitted = 1;
-    } else {
-        c->queued = 1;
-        if (l->queue_tail) l->queue_tail->qnext = c;
-        else l->queue_head = c;
-        l->queue_tail = c;
-        while (!c->admitted && !atomic_load(&c->cancel)) pthread_cond_wait(&l->cv, &l->mu);
-        if (!c->admitted) { /* leave the queue */
-            aia_local_call **pp = &l->queue_head, *prev = NULL;
-            while (*pp != c) prev = *pp, pp = &(*pp)->qnext;
-            *pp = c->qnext;
-            if (l->queue_tail == c) l->queue_tail = prev;
-        }
+        return;
+    }
+    c->queued = 1;
+    if (l->queue_tail) l->queue_tail->qnext = c;
+    else l->queue_head = c;
+    l->queue_tail = c;
+}
+
+/* Waits for the slot; 0 when admitted, -1 when cancelled while waiting. */
+static int admit(aia_local_call *c) {
+    aia_local *l = c->l;
+    pthread_mutex_lock(&l->mu);
+    while (!c->admitted && !atomic_load(&c->cancel)) pthread_cond_wait(&l->cv, &l->mu);
+    if (!c->admitted) { /* leave the queue */
+        aia_local_call **pp = &l->queue_head, *prev = NULL;
+        while (*pp != c) prev = *pp, pp = &(*pp)->qnext;
+        *pp = c->qnext;
+        if (l->queue_tail == c) l->queue_tail = prev;
     }
     int ok = c->admitted;
     pthread_mutex_unlock(&l->mu);

@@ -64,6 +64,8 @@ void aia_local_models_free(aia_local *l);
 /* The request's prompt ids (BOS when the model wants it), malloc'd. */
 aia_status aia_local_prompt(const aia_local_model *m, const aia_llm_request *req, int32_t **ids, size_t *n,
                             aia_error *err);
+/* Takes a free slot or queues c (FIFO); l->mu held. */
+void aia_local_enqueue_locked(aia_local *l, aia_local_call *c);
 /* The generation thread's body: admission, generation, on_done. */
 void *aia_local_call_main(void *arg);
 /* Drops one reference (caller's or thread's); frees at zero. Takes l->mu. */
