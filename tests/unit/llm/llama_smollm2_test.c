@@ -22,49 +22,18 @@
 #include "lib/llm/llama.h"
 #include "lib/llm/sample.h"
 #include "lib/llm/tokenizer.h"
+#include "lib/llm/tokenizer_gguf.h"
 
 static void must(aia_status st, const aia_error *err) {
     if (st != AIA_OK) fail_msg("%s: %s", aia_status_name(st), err->message);
 }
 
-static const char **gguf_strings(const aia_gguf *g, const char *key, size_t *n) {
-    const aia_gguf_value *arr;
-    aia_error err;
-    must(aia_gguf_get_array(g, key, &arr, &err), &err);
-    const char **s = malloc(arr->v.arr.count * sizeof *s);
-    assert_non_null(s);
-    for (uint64_t i = 0; i < arr->v.arr.count; i++) must(aia_gguf_array_str(arr, i, &s[i], NULL, &err), &err);
-    *n = (size_t)arr->v.arr.count;
-    return s;
-}
-
-static int32_t gguf_id(const aia_gguf *g, const char *key) {
-    uint32_t v;
-    return aia_gguf_get_u32(g, key, &v, NULL) == AIA_OK ? (int32_t)v : -1;
-}
-
-static aia_tokenizer *tokenizer_from_gguf(const aia_gguf *g) {
-    aia_error err;
-    size_t n_tokens, n_merges;
-    const char **tokens = gguf_strings(g, "tokenizer.ggml.tokens", &n_tokens);
-    const char **merges = gguf_strings(g, "tokenizer.ggml.merges", &n_merges);
-    const aia_gguf_value *ta;
-    must(aia_gguf_get_array(g, "tokenizer.ggml.token_type", &ta, &err), &err);
-    int32_t *types = malloc(n_tokens * sizeof *types);
-    assert_non_null(types);
-    for (size_t i = 0; i < n_tokens; i++) {
-        int64_t v;
-        must(aia_gguf_array_i64(ta, i, &v, &err), &err);
-        types[i] = (int32_t)v;
-    }
-    aia_tokenizer_special sp = {gguf_id(g, "tokenizer.ggml.bos_token_id"), gguf_id(g, "tokenizer.ggml.eos_token_id"),
-                                gguf_id(g, "tokenizer.ggml.padding_token_id"),
-                                gguf_id(g, "tokenizer.ggml.unknown_token_id")};
+/* The model's own tokenizer, as the local provider builds it. */
+static aia_tokenizer *tokenizer_from_gguf(const aia_gguf *g)
+{
     aia_tokenizer *t = NULL;
-    must(aia_tokenizer_create(tokens, n_tokens, types, merges, n_merges, &sp, &t, &err), &err);
-    free(tokens);
-    free(merges);
-    free(types);
+    aia_error err;
+    must(aia_tokenizer_from_gguf(g, &t, &err), &err);
     return t;
 }
 
