@@ -7,6 +7,7 @@ static const aia_cli_group *const k_groups[] = {
     &aia_cli_jobs_group,
     &aia_cli_endpoints_group,
     &aia_cli_drift_group,
+    &aia_cli_llm_group,
 };
 
 const aia_cli_group *const *aia_cli_groups(size_t *n)

@@ -1,6 +1,6 @@
 /* client/cli_groups.h — the command groups and what their commands share:
  * `aia models` (cmd_models.c, cmd_predict.c), `aia jobs` (cmd_jobs.c),
- * `aia endpoints` (cmd_endpoints.c), `aia drift` (cmd_drift*.c). The list
+ * `aia endpoints` (cmd_endpoints.c), `aia drift` (cmd_drift*.c), `aia llm` (cmd_llm.c). The list
  * the parser searches is in cli_groups.c. Static data and stateless functions: thread-safe.
  */
 #ifndef AIA_CLIENT_CLI_GROUPS_H
@@ -16,6 +16,7 @@ extern const aia_cli_group aia_cli_models_group;
 extern const aia_cli_group aia_cli_jobs_group;
 extern const aia_cli_group aia_cli_endpoints_group;
 extern const aia_cli_group aia_cli_drift_group;
+extern const aia_cli_group aia_cli_llm_group;
 
 /* `aia models predict` (cmd_predict.c), listed in the models group. */
 int aia_cli_cmd_predict(const aia_cli_args *a, FILE *in, FILE *out, FILE *errf);

@@ -33,6 +33,8 @@ void aia_cli_usage(FILE *out)
           "                         rollback, list\n"
           "  drift ...              drift monitoring: setup, check, status, reports,\n"
           "                         watch, truth\n"
+          "  llm ...                large language models: generate (--stream), models,\n"
+          "                         count\n"
           "  version                this client's version\n"
           "  help                   this text\n"
           "\n"

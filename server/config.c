@@ -64,6 +64,23 @@ static const config_key k_keys[] = {
      "predictions with ground truth a window needs before concept drift is computed"},
     {"drift_webhook_backoff_ms", KEY_LONG, OFF(drift_webhook_backoff_ms), 1, 60000,
      "first retry delay of a failed alert webhook (doubles per retry, 5 attempts)"},
+    {"llm_routes", KEY_STR, OFF(llm_routes), 0, 0,
+     "extra LLM routes, model pattern -> provider (lib/llm/route.h syntax; defaults always apply)"},
+    {"llm_models_dir", KEY_STR, OFF(llm_models_dir), 0, 0,
+     "directory of local GGUF models (default: $XDG_CACHE_HOME/aia/models or ~/.cache/aia/models)"},
+    {"llm_local_threads", KEY_INT, OFF(llm_local_threads), 1, 256, "threads per local LLM generation"},
+    {"llm_max_concurrent_per_caller", KEY_INT, OFF(llm_max_concurrent_per_caller), 1, 100000,
+     "LLM calls in flight per caller (x-aia-caller) before RESOURCE_EXHAUSTED"},
+    {"vertex_project", KEY_STR, OFF(vertex_project), 0, 0, "Vertex AI project (default: $GOOGLE_CLOUD_PROJECT)"},
+    {"vertex_region", KEY_STR, OFF(vertex_region), 0, 0, "Vertex AI region (default: europe-west4)"},
+    {"vertex_base_url", KEY_STR, OFF(vertex_base_url), 0, 0,
+     "Vertex AI endpoint (default: https://{region}-aiplatform.googleapis.com)"},
+    {"vertex_credentials", KEY_STR, OFF(vertex_credentials), 0, 0,
+     "service-account key file (default: $GOOGLE_APPLICATION_CREDENTIALS, else the metadata server)"},
+    {"gemini_api_base_url", KEY_STR, OFF(gemini_api_base_url), 0, 0,
+     "Gemini API endpoint (default: https://generativelanguage.googleapis.com; key from $GEMINI_API_KEY)"},
+    {"openai_base_url", KEY_STR, OFF(openai_base_url), 0, 0,
+     "OpenAI-compatible server (default: $OPENAI_BASE_URL; key from $OPENAI_API_KEY)"},
 };
 
 #define N_KEYS (sizeof k_keys / sizeof k_keys[0])
@@ -103,6 +120,8 @@ static void set_defaults(aia_config *cfg)
     cfg->drift_cooldown_seconds = 3600;
     cfg->drift_min_labelled_rows = 30;
     cfg->drift_webhook_backoff_ms = 500;
+    cfg->llm_local_threads = 2;
+    cfg->llm_max_concurrent_per_caller = 16;
 }
 
 static const config_key *find_key(const char *name, size_t len)

@@ -39,6 +39,19 @@ typedef struct aia_config {
     int drift_cooldown_seconds;        /* default minimum time between drift retrainings of a monitor */
     int drift_min_labelled_rows;       /* ground-truthed predictions needed for concept drift */
     long drift_webhook_backoff_ms;     /* first retry delay of alert webhooks (doubling) */
+    /* LLMService (lib/llm/llm.h). Empty strings mean "the engine's default".
+     * API keys are not settings: they come from GEMINI_API_KEY and
+     * OPENAI_API_KEY only, since a flag would show in ps. */
+    char llm_routes[AIA_CONFIG_STR_MAX];
+    char llm_models_dir[AIA_CONFIG_STR_MAX];
+    int llm_local_threads;
+    int llm_max_concurrent_per_caller;
+    char vertex_project[AIA_CONFIG_STR_MAX];
+    char vertex_region[AIA_CONFIG_STR_MAX];
+    char vertex_base_url[AIA_CONFIG_STR_MAX];
+    char vertex_credentials[AIA_CONFIG_STR_MAX];
+    char gemini_api_base_url[AIA_CONFIG_STR_MAX];
+    char openai_base_url[AIA_CONFIG_STR_MAX];
 } aia_config;
 
 typedef enum aia_config_action {

@@ -5,17 +5,10 @@
  * with the sentence below. Each moves to a file of its own when its issue
  * lands. */
 #include "aia/v1/coordinator.pb-c.h"
-#include "aia/v1/llm.pb-c.h"
 #include "server/services/services.h"
 
 const aia_service_impl aia_coordinator_service = {
     .descriptor = &aia__v1__coordinator_service__descriptor,
     .missing = "the multi-agent coordinator (lib/coord, CoordinatorService) has not landed; it builds on "
                "ModelService (issue #5)",
-};
-
-const aia_service_impl aia_llm_service = {
-    .descriptor = &aia__v1__llmservice__descriptor,
-    .missing = "LLM providers (lib/llm: Vertex AI, Gemini API, OpenAI-compatible, local GGUF; LLMService, "
-               "issue #7) have not landed",
 };

@@ -102,6 +102,13 @@ void aia_system_service_bind_serve(aia_serve *serve)
     atomic_store(&g_serve, serve);
 }
 
+static _Atomic(aia_llm *) g_llm; /* see system_service.h */
+
+void aia_system_service_bind_llm(aia_llm *llm)
+{
+    atomic_store(&g_llm, llm);
+}
+
 static aia_status get_metrics(aia_rpc *rpc, const ProtobufCMessage *request, ProtobufCMessage *response,
                               aia_error *err)
 {
@@ -116,6 +123,8 @@ static aia_status get_metrics(aia_rpc *rpc, const ProtobufCMessage *request, Pro
                       b->version, b->git_commit, b->grpc_version, b->allocator);
     aia_serve *serve = atomic_load(&g_serve);
     if (serve) aia_serve_metrics_render(serve, &sb);
+    aia_llm *llm = atomic_load(&g_llm);
+    if (llm) aia_llm_metrics_render(llm, &sb);
     if (sb.oom) {
         aia_strbuf_free(&sb);
         return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory rendering metrics");

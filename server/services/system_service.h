@@ -7,8 +7,11 @@
 #ifndef AIA_SERVER_SERVICES_SYSTEM_SERVICE_H
 #define AIA_SERVER_SERVICES_SYSTEM_SERVICE_H
 
+#include "lib/llm/llm.h"
 #include "lib/serve/serve.h"
 
 void aia_system_service_bind_serve(aia_serve *serve);
+/* Same for the LLM engine's token usage (aia_llm_metrics_render). */
+void aia_system_service_bind_llm(aia_llm *llm);
 
 #endif

@@ -277,17 +277,18 @@ def test_stream_as_server_sent_events(gateway):
         assert json.loads(e[len("data: "):])["threads"] >= 1
 
 
-def test_llm_token_stream_offers_sse(gateway):
-    """LLMService arrives with issue #7; until then its stream is an SSE error
-    event with the HTTP status of UNIMPLEMENTED."""
-    body = {"model": "local/smollm2-135m-instruct", "contents": [{"role": "user", "parts": [{"text": "hi"}]}]}
-    r = gateway.request("POST", "/mlops/llm/stream", json=body, headers={"accept": "text/event-stream"})
+def test_unimplemented_stream_as_sse_error(gateway):
+    """A stream whose service has not landed (CoordinatorService, issue #8)
+    answers over SSE with an error event carrying UNIMPLEMENTED's HTTP
+    status; once it lands, the stream opens as SSE."""
+    r = gateway.request("GET", "/mlops/collaborative-tasks/no-such-task:watch",
+                        headers={"accept": "text/event-stream"})
     assert r.headers["content-type"] == "text/event-stream"
     if r.status_code == 501:
         assert r.text.startswith("event: error\ndata: ") and r.text.endswith("\n\n"), r.text
-        assert "LLMService/StreamGenerate is not implemented yet" in r.text
+        assert "CoordinatorService/WatchTask is not implemented yet" in r.text
     else:
-        assert r.status_code == 200 and r.text.startswith("data: "), r.text
+        assert r.text.startswith(("data: ", "event: error")), r.text
 
 
 def handled_count(gateway, method, code):

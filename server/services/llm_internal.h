@@ -1,0 +1,50 @@
+/* server/services/llm_internal.h — what LLMService's files share: the
+ * bound engine and the conversion of aia.v1 requests to lib/llm's. */
+#ifndef AIA_SERVER_SERVICES_LLM_INTERNAL_H
+#define AIA_SERVER_SERVICES_LLM_INTERNAL_H
+
+#include "aia/v1/llm.pb-c.h"
+#include "lib/base/arena.h"
+#include "lib/base/status.h"
+#include "lib/llm/llm.h"
+#include "server/rpc.h"
+
+/* The model an empty request `model` means. */
+#define AIA_LLM_DEFAULT_MODEL "local/smollm2-135m-instruct"
+
+/* The bound engine, or NULL with UNAVAILABLE in err. */
+aia_llm *aia_llm_service_engine(aia_error *err);
+
+/* The fields GenerateRequest and StreamGenerateRequest share (and
+ * CountTokensRequest's first three), borrowed from the request. */
+typedef struct aia_llm_api_request {
+    const char *model;
+    size_t n_contents;
+    Aia__V1__Content *const *contents;
+    const Aia__V1__Content *system_instruction;
+    const Aia__V1__GenerationConfig *generation_config;
+    size_t n_safety_settings;
+    Aia__V1__SafetySetting *const *safety_settings;
+} aia_llm_api_request;
+
+/* Converts into lib/llm's request, everything allocated in `a` or borrowed
+ * from `in` (which must outlive `out`). INVALID_ARGUMENT names the field
+ * ("contents[0].parts[1]: no text or inline_data"). */
+aia_status aia_llm_request_from_api(aia_arena *a, const aia_llm_api_request *in, aia_llm_request *out,
+                                    aia_error *err);
+
+/* lib/llm's finish reason as the API's enum. */
+Aia__V1__FinishReason aia_llm_finish_to_api(aia_llm_finish f);
+/* Usage in the arena; reasoning tokens are what total counts beyond the
+ * prompt and the output (Gemini's thoughts). */
+Aia__V1__TokenUsage *aia_llm_usage_to_api(aia_arena *a, const aia_llm_usage *u);
+/* Same, into a caller-owned message (no arena: callback threads). */
+void aia_llm_usage_fill(Aia__V1__TokenUsage *out, const aia_llm_usage *u);
+
+/* Handlers (llm_stream.c). */
+void aia_llm_rpc_stream_generate(aia_rpc *rpc, const ProtobufCMessage *request);
+aia_status aia_llm_rpc_generate(aia_rpc *rpc, const ProtobufCMessage *request, ProtobufCMessage *response,
+                                aia_error *err);
+aia_status aia_llm_stream_init(aia_error *err);
+
+#endif

@@ -1,0 +1,19 @@
+/* server/services/llm_service.h — binding aia.v1.LLMService to the LLM
+ * engine (lib/llm/llm.h).
+ *
+ * Lifecycle: bind after aia_llm_open and before aia_server_start(); unbind
+ * after aia_server_shutdown() returned (every stream finished, so every
+ * call was released) and before aia_llm_close. Until bound, LLMService
+ * methods answer UNAVAILABLE. The engine pointer is read atomically by
+ * every call; the caller keeps the engine open while it is bound.
+ */
+#ifndef AIA_SERVER_SERVICES_LLM_SERVICE_H
+#define AIA_SERVER_SERVICES_LLM_SERVICE_H
+
+#include "lib/base/status.h"
+#include "lib/llm/llm.h"
+
+aia_status aia_llm_service_bind(aia_llm *engine, aia_error *err);
+void aia_llm_service_unbind(void);
+
+#endif
