@@ -46,5 +46,7 @@ void aia_llm_rpc_stream_generate(aia_rpc *rpc, const ProtobufCMessage *request);
 aia_status aia_llm_rpc_generate(aia_rpc *rpc, const ProtobufCMessage *request, ProtobufCMessage *response,
                                 aia_error *err);
 aia_status aia_llm_stream_init(aia_error *err);
+/* Waits (up to 10 s) until no stream holds a slot. */
+void aia_llm_stream_drain(void);
 
 #endif

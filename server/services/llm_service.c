@@ -37,6 +37,7 @@ aia_status aia_llm_service_bind(aia_llm *engine, aia_error *err)
 void aia_llm_service_unbind(void)
 {
     atomic_store(&g_engine, NULL);
+    aia_llm_stream_drain();
 }
 
 /* ---- CountTokens ------------------------------------------------------------ */

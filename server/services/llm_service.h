@@ -2,8 +2,9 @@
  * engine (lib/llm/llm.h).
  *
  * Lifecycle: bind after aia_llm_open and before aia_server_start(); unbind
- * after aia_server_shutdown() returned (every stream finished, so every
- * call was released) and before aia_llm_close. Until bound, LLMService
+ * after aia_server_shutdown() returned and before aia_llm_close: it waits
+ * (at most 10 s) until the last stream, already finished, has released its
+ * call, since aia_llm_close needs every call released. Until bound, LLMService
  * methods answer UNAVAILABLE. The engine pointer is read atomically by
  * every call; the caller keeps the engine open while it is bound.
  */

@@ -79,6 +79,23 @@ aia_status aia_llm_stream_init(aia_error *err)
     return AIA_OK;
 }
 
+/* After the server's shutdown every stream has finished, but the last
+ * one out may still be releasing its call handle (just after
+ * aia_rpc_finish): wait for that, so aia_llm_close finds every call
+ * released. Bounded, since a stuck provider must not hang shutdown. */
+void aia_llm_stream_drain(void)
+{
+    for (int waited_ms = 0; waited_ms < 10000; waited_ms++) {
+        int busy = 0;
+        pthread_mutex_lock(&g_table.mu);
+        for (int i = 0; g_table.initialised && i < MAX_LLM_STREAMS && !busy; i++) busy = g_table.slots[i].in_use;
+        pthread_mutex_unlock(&g_table.mu);
+        if (!busy) return;
+        struct timespec ms = {0, 1000000L};
+        nanosleep(&ms, NULL);
+    }
+}
+
 static llm_slot *slot_take(void)
 {
     pthread_mutex_lock(&g_table.mu);

@@ -249,3 +249,28 @@ def test_usage_in_metrics(ch):
     body = e2e.call(ch, e2e.method_by_name("aia.v1.SystemService/GetMetrics")).response.data.decode()
     assert "aia_llm_tokens_total" in body, body[-2000:]
     assert "metrics-caller" in body
+
+
+def test_slow_reader_gets_every_token_coalesced(up):
+    """With a one-message stream queue and a client that reads slowly, the
+    bursty upstream's 200 chunks arrive whole and in order, in fewer
+    messages: refused sends keep their text for the next message, and the
+    final message still comes."""
+    s = le.start_server(up, extra=["--stream-queue-depth", "1"])
+    try:
+        c = grpc.insecure_channel(s.address, options=[("grpc.max_receive_message_length", 1 << 20)])
+        got = []
+        for model in ("openai/bursty-lagging-reader", "gemini-api/bursty-lagging-reader"):
+            it, _ = le.open_stream(c, model)
+            msgs = []
+            for r in it:
+                msgs.append(r)
+                time.sleep(0.02)
+            assert it.code() == OK, it.details()
+            assert le.text_of(msgs) == "".join("b%d " % i for i in range(200)), model
+            assert le.finish_name(msgs[-1].finish_reason) == "FINISH_REASON_STOP" and msgs[-1].HasField("usage")
+            got.append(len(msgs))
+        c.close()
+        assert min(got) < 200, f"messages per stream {got}: nothing was coalesced"
+    finally:
+        s.stop()
