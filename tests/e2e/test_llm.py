@@ -274,3 +274,31 @@ def test_slow_reader_gets_every_token_coalesced(up):
         assert min(got) < 200, f"messages per stream {got}: nothing was coalesced"
     finally:
         s.stop()
+
+
+def test_generate_deadline_reaches_upstream(ch, up):
+    """Generate collects a stream on a worker; the client's deadline cancels
+    the upstream request too."""
+    res = le.generate(ch, "openai/slow-deadline", timeout=0.8)
+    assert res.code == grpc.StatusCode.DEADLINE_EXCEEDED, res
+    le.wait_for(lambda: up.stats()["disconnects"].get("slow-deadline"), 3.0, "the upstream saw no disconnect")
+
+
+def test_shutdown_ends_streams_unavailable(up):
+    """SIGTERM while a stream runs: the stream ends (UNAVAILABLE, the server
+    is shutting down) well before the upstream would have finished, and the
+    server exits 0 with every call released."""
+    s = le.start_server(up, extra=["--shutdown-grace-ms", "200"])
+    c = grpc.insecure_channel(s.address)
+    it, _ = le.open_stream(c, "openai/slow-shutdown")
+    assert next(it).text
+    t0 = time.monotonic()
+    s.stop()
+    try:
+        for _ in it:
+            pass
+    except grpc.RpcError:
+        pass
+    assert it.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED), (it.code(), it.details())
+    assert time.monotonic() - t0 < SLOW_END
+    c.close()
