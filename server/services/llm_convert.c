@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "lib/pbjson/json.h"
 #include "server/services/llm_internal.h"
 
 #define THRESHOLD_PREFIX "HARM_BLOCK_THRESHOLD_"
@@ -190,4 +191,16 @@ Aia__V1__TokenUsage *aia_llm_usage_to_api(aia_arena *a, const aia_llm_usage *u)
     Aia__V1__TokenUsage *out = aia_arena_alloc(a, sizeof *out);
     if (out) aia_llm_usage_fill(out, u);
     return out;
+}
+
+void aia_llm_append_text(aia_strbuf *sb, const char *text, size_t len)
+{
+    while (len) {
+        size_t ok = aia_json_utf8_check(text, len);
+        aia_strbuf_append(sb, text, ok);
+        if (ok == len) return;
+        aia_strbuf_puts(sb, "\xEF\xBF\xBD"); /* U+FFFD for the bad byte */
+        text += ok + 1;
+        len -= ok + 1;
+    }
 }

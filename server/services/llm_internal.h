@@ -6,6 +6,7 @@
 #include "aia/v1/llm.pb-c.h"
 #include "lib/base/arena.h"
 #include "lib/base/status.h"
+#include "lib/base/strbuf.h"
 #include "lib/llm/llm.h"
 #include "server/rpc.h"
 
@@ -40,6 +41,13 @@ Aia__V1__FinishReason aia_llm_finish_to_api(aia_llm_finish f);
 Aia__V1__TokenUsage *aia_llm_usage_to_api(aia_arena *a, const aia_llm_usage *u);
 /* Same, into a caller-owned message (no arena: callback threads). */
 void aia_llm_usage_fill(Aia__V1__TokenUsage *out, const aia_llm_usage *u);
+
+/* Appends generated text with each byte that is not part of valid UTF-8
+ * replaced by U+FFFD: proto3 strings must be UTF-8, and a client (grpcio,
+ * the gateway) refuses the whole message otherwise. Providers promise
+ * complete UTF-8 per piece, but a small or random local model can produce
+ * byte sequences that are complete yet invalid. */
+void aia_llm_append_text(aia_strbuf *sb, const char *text, size_t len);
 
 /* Handlers (llm_stream.c). */
 void aia_llm_rpc_stream_generate(aia_rpc *rpc, const ProtobufCMessage *request);

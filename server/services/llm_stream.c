@@ -166,7 +166,7 @@ static void on_text(void *user, const char *text, size_t len)
     llm_slot *s = user;
     pthread_mutex_lock(&s->mu);
     if (s->rpc && !s->finishing) {
-        aia_strbuf_append(&s->pending, text, len);
+        aia_llm_append_text(&s->pending, text, len);
         flush_locked(s);
     }
     pthread_mutex_unlock(&s->mu);
@@ -381,7 +381,7 @@ static void collect_text(void *user, const char *text, size_t len)
 {
     collect *c = user;
     pthread_mutex_lock(&c->mu);
-    aia_strbuf_append(&c->text, text, len);
+    aia_llm_append_text(&c->text, text, len);
     pthread_mutex_unlock(&c->mu);
 }
 

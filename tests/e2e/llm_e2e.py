@@ -158,12 +158,13 @@ def _byte_alphabet():
     return [out[b] for b in range(256)]
 
 
-def write_tiny_gguf(path, n_ctx=512, seed=7):
+def write_tiny_gguf(path, n_ctx=512, seed=7, ascii_only=True):
     """A random 2-layer llama GGUF with a byte-level BPE vocabulary and a
-    ChatML template. The output rows of the control tokens and of the bytes
-    outside printable ASCII are zero, so greedy decoding (whose best logit
-    is positive in practice) writes ASCII and never ends the turn by itself:
-    generation stops at max_output_tokens."""
+    ChatML template. The output rows of the control tokens (and, with
+    `ascii_only`, of the bytes outside printable ASCII) are zero, so greedy
+    decoding (whose best logit is positive in practice) never ends the turn
+    by itself: generation stops at max_output_tokens. Without `ascii_only`
+    the model writes arbitrary bytes, invalid UTF-8 included."""
     import numpy as np
     import gguf
 
@@ -194,7 +195,7 @@ def write_tiny_gguf(path, n_ctx=512, seed=7):
     w.add_tensor("output_norm.weight", norm(N_EMBD))
     out = mat(len(tokens), N_EMBD)
     out[:len(SPECIAL)] = 0
-    for b in list(range(0, 32)) + list(range(127, 256)):
+    for b in (list(range(0, 32)) + list(range(127, 256))) if ascii_only else ():
         out[len(SPECIAL) + b] = 0
     w.add_tensor("output.weight", out)
     for layer in range(N_LAYER):
@@ -216,8 +217,10 @@ def write_tiny_gguf(path, n_ctx=512, seed=7):
 
 
 def models_dir_with_tiny():
+    """tiny.gguf (ASCII output) and wild.gguf (any bytes)."""
     d = e2e.scratch_dir("aia-llm-models-")
     write_tiny_gguf(d / "tiny.gguf")
+    write_tiny_gguf(d / "wild.gguf", seed=7, ascii_only=False)
     return d
 
 

@@ -302,3 +302,16 @@ def test_shutdown_ends_streams_unavailable(up):
     assert it.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED), (it.code(), it.details())
     assert time.monotonic() - t0 < SLOW_END
     c.close()
+
+
+def test_local_model_bytes_reach_the_client_as_utf8(ch, srv):
+    """A model that writes arbitrary bytes: every message still decodes
+    (proto3 strings are UTF-8; an invalid byte arrives as U+FFFD), over
+    StreamGenerate and Generate alike."""
+    cfg = {"temperature": 0.0, "max_output_tokens": 48}
+    res = le.stream(ch, "local/wild", config=cfg, timeout=60)
+    assert res.code == OK, f"{res}{srv.diag(30)}"
+    assert res.responses[-1].usage.output_tokens == 48
+    g = le.generate(ch, "local/wild", config=cfg, timeout=60)
+    assert g.code == OK, g
+    assert g.response.text == le.text_of(res.responses)
