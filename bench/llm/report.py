@@ -149,6 +149,16 @@ def section(recs, model):
                    f"{peer['gen_tps_best']:.1f} tokens/s = **{ratio:.2f}×** (goal ≥ {GOAL}×: {verdict}); "
                    f"medians {r['gen_tps_median'] / peer['gen_tps_median']:.2f}×")
     out.append("")
+    rounds = [x for n, _ in NAMES for x in recs[n]["rounds"]]
+    worst_load = max(float(x["loadavg_start"].split()[0]) for x in rounds)
+    worst_other = max(x["other_load_pct"] for x in rounds)
+    if worst_load >= 1.0 or worst_other > 5.0:
+        out.append(f"**Disturbed run:** other work shared the 2 CPUs (1-minute load up to {worst_load:.2f} at a "
+                   f"process's start, up to {worst_other:.0f} % of the machine's CPU used by other processes "
+                   f"during one). Repeats then vary by up to several times (see below), llama.cpp's generation "
+                   f"most (its threads spin-wait for each other); the best repeats are the closest to a quiet "
+                   f"machine, the medians say how each engine bears the disturbance.")
+        out.append("")
     n_cmp = min(len(ex["greedy_ids"]), len(peer["greedy_ids"]))
     out.append(f"Greedy tokens equal to llama.cpp's before the first difference (of {n_cmp}): "
                f"exact path {common_prefix(ex['greedy_ids'], peer['greedy_ids'])}, "
