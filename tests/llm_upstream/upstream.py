@@ -29,6 +29,10 @@ Behaviour is chosen by the model name (substring match, see behaviour()):
   err-NNN   a Google error body with HTTP status NNN; the retired PaLM and
             Codey names (text-bison, chat-bison, code-bison, codechat-bison,
             code-gecko...) answer 404 like Vertex does
+  stamped[-NxMS]  (OpenAI streaming only; for bench/llm_stream.sh) N chunks
+            (default 20) MS milliseconds apart (default 50), each chunk's
+            TEXT its send time: "<time.time_ns()> ", so the stamp survives
+            any proxy that keeps only the text
 Every chunk carries "aiaSentNs": its send time (time.time_ns()).
 
 Usage: upstream.py --port-file FILE [--port N] [--openai-key K]
@@ -120,7 +124,7 @@ def check_jwt(assertion, token_uri):
 
 def behaviour(model):
     for name in ("fail-429-then-ok", "fail-500-then-ok", "fail-after-token", "stream-error", "slow",
-                 "bursty", "truncated", "cut", "maxtokens", "crlf"):
+                 "bursty", "truncated", "cut", "maxtokens", "crlf", "stamped"):
         if name in model:
             return name
     # PaLM and Codey models were retired by Google: Vertex answers 404.
@@ -330,6 +334,8 @@ class Handler(BaseHTTPRequestHandler):
         if (b == "fail-429-then-ok" or b == "fail-500-then-ok") and n <= 2:
             code = 429 if "429" in b else 500
             return self.send_json(code, {"error": {"message": "try again (%d)" % code, "type": "server_error"}})
+        if b == "stamped" and req.get("stream"):
+            return self.openai_stamped(model)
         chunks = self.plan(b)
         if not req.get("stream"):
             text = "".join(t for t, _ in chunks)
@@ -352,6 +358,25 @@ class Handler(BaseHTTPRequestHandler):
             return
         usage = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "choices": [],
                  "usage": {"prompt_tokens": 5, "completion_tokens": len(chunks), "total_tokens": 5 + len(chunks)}}
+        self.write(("data: " + json.dumps(usage) + "\n\ndata: [DONE]\n\n").encode(), model)
+
+
+    def openai_stamped(self, model):
+        """Chunks whose text is their send time, taken just before the write."""
+        m = re.search(r"stamped-(\d+)x(\d+)", model)
+        n, gap = (int(m.group(1)), int(m.group(2)) / 1000.0) if m else (20, 0.05)
+        self.start_stream("text/event-stream")
+        for i in range(n):
+            if i:
+                time.sleep(gap)
+            doc = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "model": "test",
+                   "choices": [{"index": 0, "delta": {"content": "%d " % time.time_ns()}, "finish_reason": None}]}
+            if not self.write(("data: " + json.dumps(doc) + "\n\n").encode(), model):
+                return
+        if not self.write(("data: " + json.dumps(openai_chunk("", "stop")) + "\n\n").encode(), model):
+            return
+        usage = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "choices": [],
+                 "usage": {"prompt_tokens": 5, "completion_tokens": n, "total_tokens": 5 + n}}
         self.write(("data: " + json.dumps(usage) + "\n\ndata: [DONE]\n\n").encode(), model)
 
 
