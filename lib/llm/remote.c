@@ -28,7 +28,32 @@ static aia_status require(const char *value, const char *what, aia_error *err) {
     return aia_error_set(err, AIA_INVALID_ARGUMENT, "remote provider: %s is required", what);
 }
 
+/* A base URL is scheme://host[:port] (what the paths are appended to): an
+ * http(s) scheme, a host, a port of digits in 1..65535 when a ':' is
+ * there (an empty one would silently mean 80 or 443), no path. */
+static aia_status check_base_url(const char *url, aia_error *err) {
+    const char *host = strncmp(url, "http://", 7) == 0 ? url + 7 : strncmp(url, "https://", 8) == 0 ? url + 8 : NULL;
+    if (!host) return aia_error_set(err, AIA_INVALID_ARGUMENT, "base URL \"%s\": not http:// or https://", url);
+    size_t n = strlen(host);
+    while (n && host[n - 1] == '/') n--;
+    const char *colon = memchr(host, ':', n), *slash = memchr(host, '/', n);
+    if (slash) return aia_error_set(err, AIA_INVALID_ARGUMENT, "base URL \"%s\": scheme://host[:port] only, no path", url);
+    if ((colon ? (size_t)(colon - host) : n) == 0)
+        return aia_error_set(err, AIA_INVALID_ARGUMENT, "base URL \"%s\": no host", url);
+    if (!colon) return AIA_OK;
+    long port = 0;
+    size_t digits = 0;
+    for (const char *p = colon + 1; p < host + n; p++, digits++) {
+        if (*p < '0' || *p > '9' || port > 65535) break;
+        port = port * 10 + (*p - '0');
+    }
+    if (digits == 0 || colon + 1 + digits != host + n || port < 1 || port > 65535)
+        return aia_error_set(err, AIA_INVALID_ARGUMENT, "base URL \"%s\": the port must be 1..65535", url);
+    return AIA_OK;
+}
+
 static aia_status check_config(const aia_remote_config *cfg, const char *project, aia_error *err) {
+    if (cfg->base_url && cfg->base_url[0] && check_base_url(cfg->base_url, err) != AIA_OK) return err->code;
     switch (cfg->provider) {
     case AIA_REMOTE_VERTEX:
         if (!cfg->auth) return aia_error_set(err, AIA_INVALID_ARGUMENT, "vertex: auth (access tokens) is required");

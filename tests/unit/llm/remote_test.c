@@ -425,6 +425,28 @@ static void test_bad_config_and_request(void **state) {
     aia_remote_config no_base = {.provider = AIA_REMOTE_OPENAI};
     assert_int_equal(aia_remote_new(&no_base, http, &rm, &err), AIA_INVALID_ARGUMENT);
     assert_null(rm);
+    /* Base URLs are scheme://host[:port]: each bad one is refused at once,
+     * not on the first call (an empty port would silently mean 80). */
+    static const struct {
+        const char *url, *says;
+    } bad_urls[] = {
+        {"http://127.0.0.1:", "port"},        {"http://127.0.0.1:0", "port"},
+        {"http://127.0.0.1:70000", "port"},   {"http://127.0.0.1:80a", "port"},
+        {"ftp://example.com", "http"},        {"127.0.0.1:8000", "http"},
+        {"http://", "no host"},               {"http://:8000", "no host"},
+        {"http://host:8000/v1", "no path"},
+    };
+    for (size_t i = 0; i < sizeof bad_urls / sizeof bad_urls[0]; i++) {
+        aia_remote_config bad = {.provider = AIA_REMOTE_OPENAI, .base_url = bad_urls[i].url};
+        assert_int_equal(aia_remote_new(&bad, http, &rm, &err), AIA_INVALID_ARGUMENT);
+        if (!strstr(err.message, bad_urls[i].says) || !strstr(err.message, bad_urls[i].url))
+            fail_msg("%s: '%s'", bad_urls[i].url, err.message);
+        assert_null(rm);
+    }
+    aia_remote_config good = {.provider = AIA_REMOTE_OPENAI, .base_url = "https://api.example.com:8443/"};
+    assert_int_equal(aia_remote_new(&good, http, &rm, &err), AIA_OK);
+    aia_remote_free(rm);
+    rm = NULL;
     rm = make_remote(AIA_REMOTE_GEMINI_API, 0, 1);
     result r;
     res_init(&r);
