@@ -133,8 +133,10 @@ void aia_monitors_features_free(char **names, aia_column_type *types, size_t n);
 aia_status aia_monitors_check(aia_monitors *m, const char *monitor_id, const char *current_uri, const aia_frame *rows,
                               int skip_actions, aia_drift_report_record **out, aia_error *err);
 
-/* Stores outcomes of logged predictions of model_id. An outcome whose
- * prediction_id is not in the model's prediction log is not stored and is
+/* Stores outcomes of logged predictions of model_id (the prediction log is
+ * flushed first, so a prediction answered before this call is found). An
+ * outcome whose prediction_id is not in the model's prediction log is not
+ * stored and is
  * counted unmatched (its id among the first 100 in unmatched_ids, malloc'd
  * strings in a malloc'd array, may be NULL when none). A label given for a
  * regression model or a value for a classification one is INVALID_ARGUMENT

@@ -70,6 +70,10 @@ aia_status aia_monitors_ground_truth(aia_monitors *m, const char *model_id, cons
     aia_predlog_window *w = NULL;
     aia_status st = ids && found && keep && missing ? AIA_OK : aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "oom");
     for (size_t i = 0; st == AIA_OK && i < n; i++) ids[i] = rows[i]->prediction_id;
+    /* The log is written off the request path: a prediction answered a
+     * moment ago may still be queued. Flush first, so an outcome posted
+     * right after its prediction is matched, not reported unmatched. */
+    if (st == AIA_OK) aia_serve_log_flush(m->opt.serve);
     if (st == AIA_OK) st = aia_predlog_find(m->data_dir, model_id, NULL, 0, ids, n, found, &w, err);
     size_t k = 0;
     for (size_t i = 0; st == AIA_OK && i < n; i++) {
