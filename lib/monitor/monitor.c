@@ -185,24 +185,6 @@ void aia_monitors_features_free(char **names, aia_column_type *types, size_t n)
     free(types);
 }
 
-static aia_status copy_schema(const aia_drift_monitor_record *rec, const aia_version_record *v, char ***names,
-                              aia_column_type **types, size_t *n, aia_error *err)
-{
-    size_t k = rec->n_feature_columns;
-    *names = calloc(k + 1, sizeof **names);
-    *types = calloc(k + 1, sizeof **types);
-    if (!*names || !*types) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
-    for (size_t i = 0; i < k; i++) {
-        (*types)[i] = mon_feature_type(v, rec->feature_columns[i]);
-        if (!(*types)[i])
-            return aia_error_set(err, AIA_FAILED_PRECONDITION, "feature %s is not an input of %s@%d",
-                                 rec->feature_columns[i], v->model_id, v->version);
-        if (!((*names)[i] = strdup(rec->feature_columns[i])))
-            return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
-        *n = i + 1;
-    }
-    return AIA_OK;
-}
 
 aia_status aia_monitors_features(aia_monitors *m, const char *monitor_id, char ***names, aia_column_type **types,
                                  size_t *n, aia_error *err)
@@ -216,7 +198,7 @@ aia_status aia_monitors_features(aia_monitors *m, const char *monitor_id, char *
     aia_status st = aia_store_drift_monitor_get(m->opt.store, monitor_id, &rec, err);
     if (st == AIA_OK) st = mon_resolve_version(m, rec, &version, err);
     if (st == AIA_OK) st = aia_store_version_get(m->opt.store, rec->model_id, version, &v, err);
-    if (st == AIA_OK) st = copy_schema(rec, v, names, types, n, err);
+    if (st == AIA_OK) st = mon_feature_schema(rec, v, names, types, n, err);
     if (st != AIA_OK) {
         aia_monitors_features_free(*names, *types, *n);
         *names = NULL;

@@ -107,7 +107,8 @@ static void window_free(window *w)
 /* ---- prediction drift ---------------------------------------------------- */
 
 /* The window's outputs as a frame "prediction" (and, for binary models,
- * each row's positive probability in *p_pos, malloc'd). */
+ * each row's positive probability in *p_pos, malloc'd): the logged ones,
+ * or the monitored version's predictions of a batch. */
 static aia_status window_outputs(aia_monitors *m, const mon_ref *r, const char *model_id, const window *w,
                                  aia_frame **out, double **p_pos, aia_error *err)
 {
@@ -115,46 +116,27 @@ static aia_status window_outputs(aia_monitors *m, const mon_ref *r, const char *
     *p_pos = NULL;
     size_t n = aia_frame_n_rows(w->rows);
     if (w->log) {
-        if (aia_frame_create(n, "window predictions", out, err) != AIA_OK) return err->code;
-        if (w->log->labels) aia_frame_add_categorical(*out, "prediction", (const char *const *)w->log->labels, err);
-        else aia_frame_add_numeric(*out, "prediction", w->log->values, NULL, err);
-        if (w->log->positive_probability && (*p_pos = malloc((n ? n : 1) * sizeof **p_pos)))
-            memcpy(*p_pos, w->log->positive_probability, n * sizeof **p_pos);
-        return AIA_OK;
+        aia_status st = aia_frame_create(n, "window predictions", out, err);
+        if (st == AIA_OK)
+            st = w->log->labels
+                     ? aia_frame_add_categorical(*out, "prediction", (const char *const *)w->log->labels, err)
+                     : aia_frame_add_numeric(*out, "prediction", w->log->values, NULL, err);
+        if (st == AIA_OK && w->log->positive_probability) {
+            if ((*p_pos = malloc((n ? n : 1) * sizeof **p_pos)))
+                memcpy(*p_pos, w->log->positive_probability, n * sizeof **p_pos);
+            else st = aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
+        }
+        if (st != AIA_OK) {
+            aia_frame_free(*out);
+            *out = NULL;
+        }
+        return st;
     }
     aia_served *h = NULL;
     if (aia_serve_acquire_version(m->opt.serve, model_id, r->version, &h, err) != AIA_OK) return err->code;
-    const aia_model *model = aia_served_model(h);
-    int k = aia_model_n_outputs(model);
-    double *p = malloc((n ? n : 1) * (size_t)k * sizeof *p);
-    aia_status st = p ? aia_model_predict_frame(model, w->rows, p, err)
-                      : aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
-    if (st == AIA_OK) st = aia_frame_create(n, "batch predictions", out, err);
-    if (st == AIA_OK && r->task == AIA_TASK_REGRESSION) {
-        st = aia_frame_add_numeric(*out, "prediction", p, NULL, err);
-    } else if (st == AIA_OK) {
-        const char **cells = malloc((n ? n : 1) * sizeof *cells);
-        if (k == 2) *p_pos = malloc((n ? n : 1) * sizeof **p_pos);
-        for (size_t i = 0; cells && i < n; i++) {
-            int best = 0;
-            for (int c = 1; c < k; c++)
-                if (p[i * (size_t)k + c] > p[i * (size_t)k + best]) best = c;
-            cells[i] = aia_model_class_label(model, best);
-            if (*p_pos) (*p_pos)[i] = p[i * 2 + 1];
-        }
-        st = cells ? aia_frame_add_categorical(*out, "prediction", cells, err)
-                   : aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
-        free(cells);
-    }
-    free(p);
+    aia_status st = mon_predict_outputs(aia_served_model(h), w->rows, "batch predictions", 0, out, p_pos, err);
     aia_served_release(h);
-    if (st != AIA_OK) {
-        aia_frame_free(*out);
-        *out = NULL;
-        free(*p_pos);
-        *p_pos = NULL;
-        aia_error_prefix(err, "predicting the batch for prediction drift");
-    }
+    if (st != AIA_OK) aia_error_prefix(err, "predicting the batch for prediction drift");
     return st;
 }
 

@@ -84,6 +84,18 @@ aia_status mon_resolve_version(aia_monitors *m, const aia_drift_monitor_record *
 aia_status mon_ref_ensure(aia_monitors *m, mon_state *st, const aia_drift_monitor_record *rec, int version,
                           aia_error *err);
 void mon_ref_free(mon_ref *r);
+/* A model's outputs over `f` as a one-column frame "prediction": the
+ * predicted class (classification) or the value (regression); for a
+ * binary classifier also each row's probability of class 1 (*p_pos,
+ * malloc'd; NULL otherwise). lenient: a frame the model cannot predict
+ * (e.g. lacking an input) gives *out NULL and AIA_OK instead of the error. */
+aia_status mon_predict_outputs(const aia_model *model, const aia_frame *f, const char *source, int lenient,
+                               aia_frame **out, double **p_pos, aia_error *err);
+/* The monitored features (copies, monitor order) with the types the
+ * version's lineage gives them; FAILED_PRECONDITION names a feature the
+ * version lacks. On error the caller frees what was filled (n of names). */
+aia_status mon_feature_schema(const aia_drift_monitor_record *rec, const aia_version_record *v, char ***names,
+                              aia_column_type **types, size_t *n, aia_error *err);
 /* The type a version's lineage gives a feature, 0 when not one of its features. */
 aia_column_type mon_feature_type(const aia_version_record *v, const char *name);
 /* Reads a CSV data URI with the version's feature types (and, for a

@@ -81,67 +81,89 @@ void mon_ref_free(mon_ref *r)
     free(r);
 }
 
-/* The model's outputs over `f` as a one-column frame "prediction": the
- * predicted class (classification) or the value (regression). Also the
- * positive rate for binary models. NULL *out (no error) when the frame
- * lacks a model input. */
-static aia_status predict_outputs(const aia_model *model, const aia_frame *f, mon_ref *r, aia_frame **out,
-                                  aia_error *err)
+aia_status mon_predict_outputs(const aia_model *model, const aia_frame *f, const char *source, int lenient,
+                               aia_frame **out, double **p_pos, aia_error *err)
 {
     *out = NULL;
+    *p_pos = NULL;
     size_t n = aia_frame_n_rows(f);
     int k = aia_model_n_outputs(model);
     double *p = malloc((n ? n : 1) * (size_t)k * sizeof *p);
     if (!p) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
     aia_error perr;
-    if (aia_model_predict_frame(model, f, p, &perr) != AIA_OK) {
-        free(p); /* e.g. a reference without every model input: no prediction drift */
-        return AIA_OK;
+    aia_status st = aia_model_predict_frame(model, f, p, &perr);
+    if (st != AIA_OK) {
+        free(p);
+        if (lenient) return AIA_OK; /* e.g. a reference without every model input */
+        *err = perr;
+        return st;
     }
-    aia_status st = aia_frame_create(n, "reference predictions", out, err);
-    if (st == AIA_OK && r->task == AIA_TASK_REGRESSION) {
+    st = aia_frame_create(n, source, out, err);
+    if (st == AIA_OK && aia_model_task(model) == AIA_TASK_REGRESSION) {
         st = aia_frame_add_numeric(*out, "prediction", p, NULL, err);
     } else if (st == AIA_OK) {
         const char **cells = malloc((n ? n : 1) * sizeof *cells);
-        size_t positive = 0;
+        if (k == 2) *p_pos = malloc((n ? n : 1) * sizeof **p_pos);
         for (size_t i = 0; cells && i < n; i++) {
             int best = 0;
             for (int c = 1; c < k; c++)
                 if (p[i * (size_t)k + c] > p[i * (size_t)k + best]) best = c;
             cells[i] = aia_model_class_label(model, best);
-            if (k == 2 && p[i * 2 + 1] >= 0.5) positive++;
+            if (*p_pos) (*p_pos)[i] = p[i * 2 + 1];
         }
-        st = cells ? aia_frame_add_categorical(*out, "prediction", cells, err)
-                   : aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
+        st = cells && (k != 2 || *p_pos) ? aia_frame_add_categorical(*out, "prediction", cells, err)
+                                         : aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
         free(cells);
-        if (k == 2) {
-            r->positive_label = strdup(aia_model_class_label(model, 1));
-            r->reference_positive_rate = n ? (double)positive / (double)n : 0;
-        }
     }
     free(p);
     if (st != AIA_OK) {
         aia_frame_free(*out);
         *out = NULL;
+        free(*p_pos);
+        *p_pos = NULL;
     }
     return st;
 }
 
-static aia_status copy_features(mon_ref *r, const aia_drift_monitor_record *rec, const aia_version_record *v,
-                                aia_error *err)
+/* The reference's outputs, and for a binary model its positive label and
+ * the share of rows predicted positive (p >= 0.5). */
+static aia_status reference_outputs(const aia_model *model, const aia_frame *f, mon_ref *r, aia_frame **out,
+                                    aia_error *err)
 {
-    r->n_features = rec->n_feature_columns;
-    r->features = calloc(r->n_features + 1, sizeof *r->features);
-    r->types = calloc(r->n_features + 1, sizeof *r->types);
-    if (!r->features || !r->types) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
-    for (size_t i = 0; i < r->n_features; i++) {
-        r->types[i] = mon_feature_type(v, rec->feature_columns[i]);
-        if (!r->types[i])
+    double *p_pos = NULL;
+    if (mon_predict_outputs(model, f, "reference predictions", 1, out, &p_pos, err) != AIA_OK) return err->code;
+    if (p_pos) {
+        size_t n = aia_frame_n_rows(f), positive = 0;
+        for (size_t i = 0; i < n; i++) positive += p_pos[i] >= 0.5;
+        r->reference_positive_rate = n ? (double)positive / (double)n : 0;
+        if (!(r->positive_label = strdup(aia_model_class_label(model, 1)))) {
+            free(p_pos);
+            aia_frame_free(*out);
+            *out = NULL;
+            return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
+        }
+    }
+    free(p_pos);
+    return AIA_OK;
+}
+
+aia_status mon_feature_schema(const aia_drift_monitor_record *rec, const aia_version_record *v, char ***names,
+                              aia_column_type **types, size_t *n, aia_error *err)
+{
+    size_t k = rec->n_feature_columns;
+    *n = 0;
+    *names = calloc(k + 1, sizeof **names);
+    *types = calloc(k + 1, sizeof **types);
+    if (!*names || !*types) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
+    for (size_t i = 0; i < k; i++) {
+        (*types)[i] = mon_feature_type(v, rec->feature_columns[i]);
+        if (!(*types)[i])
             return aia_error_set(err, AIA_FAILED_PRECONDITION,
                                  "feature %s is not an input of %s@%d: set the monitor up again for this version",
                                  rec->feature_columns[i], v->model_id, v->version);
-        if (!(r->features[i] = strdup(rec->feature_columns[i])))
+        if (!((*names)[i] = strdup(rec->feature_columns[i])))
             return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory");
+        *n = i + 1;
     }
     return AIA_OK;
 }
@@ -150,7 +172,7 @@ static aia_status copy_features(mon_ref *r, const aia_drift_monitor_record *rec,
 static aia_status load_ref(aia_monitors *m, const aia_drift_monitor_record *rec, const aia_version_record *v,
                            mon_ref *r, aia_error *err)
 {
-    if (copy_features(r, rec, v, err) != AIA_OK) return err->code;
+    if (mon_feature_schema(rec, v, &r->features, &r->types, &r->n_features, err) != AIA_OK) return err->code;
     aia_frame *f = NULL;
     aia_status st = mon_load_csv(m, v, "reference_data_uri", rec->reference_data_uri,
                                  (const char *const *)r->features, r->n_features, &f, r->sha256, err);
@@ -164,7 +186,7 @@ static aia_status load_ref(aia_monitors *m, const aia_drift_monitor_record *rec,
     aia_frame *outputs = NULL;
     if (st == AIA_OK) {
         r->task = aia_model_task(aia_served_model(h));
-        st = predict_outputs(aia_served_model(h), f, r, &outputs, err);
+        st = reference_outputs(aia_served_model(h), f, r, &outputs, err);
     }
     static const char *const prediction[] = {"prediction"};
     if (st == AIA_OK && outputs) st = aia_drift_reference_create(outputs, prediction, 1, 1, &r->outputs, err);
