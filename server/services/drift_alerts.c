@@ -173,7 +173,11 @@ static void on_stop(aia_rpc *rpc, void *arg, aia_stop_reason reason)
                reason == AIA_STOP_DRAINING ? "the server is shutting down" : "cancelled");
 }
 
-static aia_status check_filters(const Aia__V1__StreamDriftAlertsRequest *r, unsigned *kinds, aia_error *err)
+/* Checks the filters before the stream opens (an error keeps its own
+ * status over REST); *since_ns is -1 without `since` (no replay), else the
+ * time to replay after, 0 for any time before the epoch. */
+static aia_status check_filters(const Aia__V1__StreamDriftAlertsRequest *r, unsigned *kinds, int64_t *since_ns,
+                                aia_error *err)
 {
     if (r->model_id[0] && aia_store_check_id("model_id", r->model_id, err) != AIA_OK) return err->code;
     if (strlen(r->monitor_id) > AIA_STORE_ID_MAX)
@@ -184,8 +188,11 @@ static aia_status check_filters(const Aia__V1__StreamDriftAlertsRequest *r, unsi
             return aia_error_set(err, AIA_INVALID_ARGUMENT, "kinds[%zu]: %d is not a drift kind", i, (int)r->kinds[i]);
         *kinds |= 1u << r->kinds[i];
     }
-    int64_t ns = 0; /* checked here, before the stream opens, so an error keeps its own status over REST */
-    return r->since ? aia_pb_timestamp_ns(r->since, "since", &ns, err) : AIA_OK;
+    *since_ns = -1;
+    if (!r->since) return AIA_OK;
+    if (aia_pb_timestamp_ns(r->since, "since", since_ns, err) != AIA_OK) return err->code;
+    if (*since_ns < 0) *since_ns = 0; /* before the epoch: every stored alert */
+    return AIA_OK;
 }
 
 static int already_sent(char **ids, size_t n, const char *id)
@@ -197,19 +204,13 @@ static int already_sent(char **ids, size_t n, const char *id)
 
 /* Replays stored alerts after `since`, then the kept ones not replayed,
  * then marks the slot ready. */
-static aia_status replay(alert_slot *s, const aia_drift_engine *e, const Google__Protobuf__Timestamp *since,
-                         aia_error *err)
+static aia_status replay(alert_slot *s, const aia_drift_engine *e, int64_t since_ns, aia_error *err)
 {
     aia_drift_alert_record **stored = NULL;
     size_t n = 0;
-    if (since) {
-        int64_t ns = 0;
-        if (aia_pb_timestamp_ns(since, "since", &ns, err) != AIA_OK) return err->code; /* checked already */
-        if (ns < 0) ns = 0; /* before the epoch: every stored alert */
-        if (aia_store_drift_alert_list(e->store, s->model_id, s->monitor_id, ns, REPLAY_LIMIT, &stored, &n, err) !=
-            AIA_OK)
-            return err->code;
-    }
+    if (since_ns >= 0 && aia_store_drift_alert_list(e->store, s->model_id, s->monitor_id, since_ns, REPLAY_LIMIT,
+                                                    &stored, &n, err) != AIA_OK)
+        return err->code;
     /* Stored alerts wait for the reader (AIA_SEND_WAIT) without the slot's
      * lock, so live deliveries are only kept meanwhile; the rpc stays valid
      * because only this handler can end the stream before on_stop is set. */
@@ -239,7 +240,8 @@ void aia_drift_rpc_stream_alerts(aia_rpc *rpc, const ProtobufCMessage *req)
     aia_error err;
     const aia_drift_engine *e = aia_drift_engine_ready(&err);
     unsigned kinds = 0;
-    if (!e || check_filters(r, &kinds, &err) != AIA_OK) {
+    int64_t since_ns = -1;
+    if (!e || check_filters(r, &kinds, &since_ns, &err) != AIA_OK) {
         aia_rpc_finish(rpc, err.code, err.message);
         return;
     }
@@ -265,7 +267,7 @@ void aia_drift_rpc_stream_alerts(aia_rpc *rpc, const ProtobufCMessage *req)
     s->sub = sub;
     pthread_mutex_unlock(&s->mu);
     aia_rpc_send_headers(rpc); /* alerts may be hours away: say the stream is open */
-    if (replay(s, e, r->since, &err) != AIA_OK) {
+    if (replay(s, e, since_ns, &err) != AIA_OK) {
         end_stream(s, rpc, err.code, err.message);
         return;
     }
