@@ -3,17 +3,24 @@
  * Requests move through three places:
  *   incoming (any thread appends under the mutex) → waiting (HTTP thread
  *   only: delayed, or over max_active) → active (attached to the multi).
+ * The thread sleeps in epoll_wait on the sockets libcurl reports through
+ * CURLMOPT_SOCKETFUNCTION plus an eventfd for wake-ups, and drives libcurl
+ * with curl_multi_socket_action, so each wake touches only ready sockets.
  * Cancellation only sets a flag and wakes the thread, which finds flagged
  * requests by scanning its lists: cancels are rare, and this keeps every
  * list owned by one thread. */
 #include "lib/llm/http.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "lib/base/timeutil.h"
 
@@ -49,6 +56,9 @@ typedef struct req_list {
 struct aia_http_client {
     aia_http_options opts;
     CURLM *multi;
+    int epfd;            /* the sockets libcurl asked for, and wakefd */
+    int wakefd;          /* eventfd: submit, cancel and free wake the thread */
+    int64_t timer_at_ns; /* libcurl's timeout (monotonic), -1 = none; HTTP thread */
     pthread_t thread;
     pthread_mutex_t mu;
     req_list incoming;  /* under mu */
@@ -286,6 +296,46 @@ static int start_ready(aia_http_client *c) {
 
 /* ---- the HTTP thread ------------------------------------------------------------------ */
 
+/* libcurl tells us which sockets to watch for what; epoll keeps that set, so
+ * a wake costs O(ready sockets) rather than a poll over every open stream
+ * (curl_multi_poll rebuilds and scans a pollfd array of all of them, and
+ * curl_multi_perform visits every transfer, on every wake). */
+static int on_socket(CURL *easy, curl_socket_t s, int what, void *user, void *socketp) {
+    (void)easy;
+    (void)socketp;
+    aia_http_client *c = user;
+    if (what == CURL_POLL_REMOVE) {
+        /* libcurl may already have closed s: ENOENT/EBADF are fine. */
+        epoll_ctl(c->epfd, EPOLL_CTL_DEL, s, NULL);
+        return 0;
+    }
+    struct epoll_event ev = {.data.fd = s};
+    if (what & CURL_POLL_IN) ev.events |= EPOLLIN;
+    if (what & CURL_POLL_OUT) ev.events |= EPOLLOUT;
+    if (epoll_ctl(c->epfd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT)
+        epoll_ctl(c->epfd, EPOLL_CTL_ADD, s, &ev);
+    return 0;
+}
+
+/* libcurl's single timeout: -1 removes it, 0 means "act now". */
+static int on_timer(CURLM *multi, long timeout_ms, void *user) {
+    (void)multi;
+    aia_http_client *c = user;
+    c->timer_at_ns = timeout_ms < 0 ? -1 : aia_time_mono_ns() + (int64_t)timeout_ms * 1000000LL;
+    return 0;
+}
+
+static void wake(aia_http_client *c) {
+    uint64_t one = 1;
+    /* EAGAIN means the counter is already non-zero: a wake is pending anyway. */
+    while (write(c->wakefd, &one, sizeof one) < 0 && errno == EINTR) {}
+}
+
+static void take_wake(aia_http_client *c) {
+    uint64_t v;
+    while (read(c->wakefd, &v, sizeof v) < 0 && errno == EINTR) {}
+}
+
 static void scan_cancels(aia_http_client *c, req_list *l) {
     aia_http_request *r = l->head;
     while (r) {
@@ -335,8 +385,39 @@ static void cancel_everything(aia_http_client *c) {
     while (c->waiting.head) finish_cancelled(c, c->waiting.head);
 }
 
+/* How long epoll may sleep: until libcurl's timer or the next delayed start. */
+static int wait_ms(aia_http_client *c, int start_ms) {
+    if (c->waiting.n && c->active.n < c->opts.max_active && start_ms <= 1) return 0;
+    if (c->timer_at_ns < 0) return start_ms;
+    int64_t left = c->timer_at_ns - aia_time_mono_ns();
+    if (left <= 0) return 0;
+    int64_t ms = (left + 999999) / 1000000; /* round up: never spin before it is due */
+    return ms < start_ms ? (int)ms : start_ms;
+}
+
+static void run_ready(aia_http_client *c, const struct epoll_event *evs, int n) {
+    int running;
+    for (int i = 0; i < n; i++) {
+        if (evs[i].data.fd == c->wakefd) {
+            take_wake(c);
+            continue;
+        }
+        int mask = 0;
+        if (evs[i].events & EPOLLIN) mask |= CURL_CSELECT_IN;
+        if (evs[i].events & EPOLLOUT) mask |= CURL_CSELECT_OUT;
+        if (evs[i].events & (EPOLLERR | EPOLLHUP)) mask |= CURL_CSELECT_ERR;
+        curl_multi_socket_action(c->multi, evs[i].data.fd, mask, &running);
+    }
+    if (c->timer_at_ns >= 0 && c->timer_at_ns <= aia_time_mono_ns()) {
+        c->timer_at_ns = -1;
+        curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
+    drain_done(c);
+}
+
 static void *http_thread(void *arg) {
     aia_http_client *c = arg;
+    struct epoll_event evs[256];
     for (;;) {
         int cancels = 0;
         if (take_commands(c, &cancels)) break;
@@ -344,19 +425,47 @@ static void *http_thread(void *arg) {
             scan_cancels(c, &c->active);
             scan_cancels(c, &c->waiting);
         }
-        int wait_ms = start_ready(c);
-        int running = 0;
-        curl_multi_perform(c->multi, &running);
-        drain_done(c);
-        /* Finishing may have freed slots for waiting requests. */
-        if (c->waiting.n && c->active.n < c->opts.max_active) wait_ms = 0;
-        curl_multi_poll(c->multi, NULL, 0, wait_ms, NULL);
+        int start_ms = start_ready(c);
+        int n = epoll_wait(c->epfd, evs, (int)(sizeof evs / sizeof evs[0]), wait_ms(c, start_ms));
+        run_ready(c, evs, n < 0 ? 0 : n);
     }
     cancel_everything(c);
     return NULL;
 }
 
 /* ---- public API ------------------------------------------------------------------------ */
+
+/* Closes what client_setup opened; safe on a partly set-up client. The
+ * multi handle goes first: its cleanup may still report sockets to remove. */
+static void client_teardown(aia_http_client *c) {
+    if (c->multi) curl_multi_cleanup(c->multi);
+    if (c->epfd >= 0) close(c->epfd);
+    if (c->wakefd >= 0) close(c->wakefd);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+static aia_status client_setup(aia_http_client *c, aia_error *err) {
+    c->epfd = epoll_create1(EPOLL_CLOEXEC);
+    c->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (c->epfd < 0 || c->wakefd < 0)
+        return aia_error_set(err, AIA_INTERNAL, "HTTP client: epoll/eventfd: %s", strerror(errno));
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = c->wakefd};
+    if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->wakefd, &ev) != 0)
+        return aia_error_set(err, AIA_INTERNAL, "HTTP client: epoll_ctl: %s", strerror(errno));
+    c->timer_at_ns = -1;
+    c->multi = curl_multi_init();
+    if (!c->multi) return aia_error_set(err, AIA_INTERNAL, "HTTP client: curl_multi_init failed");
+    int bad = 0;
+    bad |= curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket) != CURLM_OK;
+    bad |= curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c) != CURLM_OK;
+    bad |= curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer) != CURLM_OK;
+    bad |= curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c) != CURLM_OK;
+    /* Keep idle connections for every concurrent stream, so bursts reuse them. */
+    bad |= curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)c->opts.max_active) != CURLM_OK;
+    if (bad) return aia_error_set(err, AIA_INTERNAL, "HTTP client: curl_multi_setopt failed");
+    return AIA_OK;
+}
 
 aia_status aia_http_client_new(const aia_http_options *opts, aia_http_client **out, aia_error *err) {
     *out = NULL;
@@ -369,19 +478,14 @@ aia_status aia_http_client_new(const aia_http_options *opts, aia_http_client **o
     if (!c->opts.max_active) c->opts.max_active = 1024;
     if (!c->opts.max_queued) c->opts.max_queued = 65536;
     if (!c->opts.connect_timeout_ms) c->opts.connect_timeout_ms = 10000;
-    c->multi = curl_multi_init();
-    if (!c->multi) {
-        free(c);
-        return aia_error_set(err, AIA_INTERNAL, "HTTP client: curl_multi_init failed");
-    }
-    /* Keep idle connections for every concurrent stream, so bursts reuse them. */
-    curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)c->opts.max_active);
+    c->epfd = c->wakefd = -1;
     pthread_mutex_init(&c->mu, NULL);
-    if (pthread_create(&c->thread, NULL, http_thread, c) != 0) {
-        pthread_mutex_destroy(&c->mu);
-        curl_multi_cleanup(c->multi);
-        free(c);
-        return aia_error_set(err, AIA_INTERNAL, "HTTP client: cannot start the HTTP thread");
+    aia_status st = client_setup(c, err);
+    if (st == AIA_OK && pthread_create(&c->thread, NULL, http_thread, c) != 0)
+        st = aia_error_set(err, AIA_INTERNAL, "HTTP client: cannot start the HTTP thread");
+    if (st != AIA_OK) {
+        client_teardown(c);
+        return st;
     }
     *out = c;
     return AIA_OK;
@@ -392,11 +496,9 @@ void aia_http_client_free(aia_http_client *c) {
     pthread_mutex_lock(&c->mu);
     c->stopping = 1;
     pthread_mutex_unlock(&c->mu);
-    curl_multi_wakeup(c->multi);
+    wake(c);
     pthread_join(c->thread, NULL);
-    curl_multi_cleanup(c->multi);
-    pthread_mutex_destroy(&c->mu);
-    free(c);
+    client_teardown(c);
 }
 
 static aia_status copy_call(aia_http_request *r, const aia_http_call *call, aia_error *err) {
@@ -470,7 +572,7 @@ aia_status aia_http_submit(aia_http_client *c, const aia_http_call *call, const 
         return st;
     }
     if (out) *out = r;
-    curl_multi_wakeup(c->multi);
+    wake(c);
     return AIA_OK;
 }
 
@@ -480,7 +582,7 @@ void aia_http_cancel(aia_http_request *r) {
     pthread_mutex_lock(&c->mu);
     c->cancel_pending = 1;
     pthread_mutex_unlock(&c->mu);
-    curl_multi_wakeup(c->multi);
+    wake(c);
 }
 
 size_t aia_http_active(aia_http_client *c) { return atomic_load(&c->n_active); }

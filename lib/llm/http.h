@@ -3,7 +3,9 @@
  * One thread runs a libcurl multi handle and serves every request of the
  * client: thousands of concurrent token streams cost one thread and one
  * socket each, not a thread each. Requests are submitted from any thread;
- * a command queue plus curl_multi_wakeup() hands them to the HTTP thread.
+ * a command queue plus an eventfd hands them to the HTTP thread, which waits
+ * in epoll on exactly the sockets libcurl needs (curl_multi_socket_action):
+ * a chunk arriving on one stream costs the same with 10 or 10,000 open.
  *
  * Callbacks (on_response, on_data, on_done) run ON THE HTTP THREAD. They
  * must not block (no waiting on locks held across network calls, no
