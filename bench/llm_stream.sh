@@ -9,35 +9,40 @@
 #
 # 1. Builds //server:aia-server (opt) and the Go load client (bench/llm_stream,
 #    grpc-go from the Go module proxy, pinned in go.sum) into bench/out/bin.
-# 2. Starts tests/llm_upstream/upstream.py (Python, a thread per stream) and
-#    aia-server --openai-base-url at it, --llm-max-concurrent-per-caller above N.
-#    Pinned: the server under `taskset -c $BENCH_SERVER_CPU`, upstream and
-#    client under `taskset -c $BENCH_CLIENT_CPU`.
+# 2. Starts the stamping upstream: by default the Go one of bench/llm_stream
+#    (`-mode upstream`, the OpenAI SSE stream of tests/llm_upstream's model
+#    "stamped-NxMS" on goroutines); BENCH_LLM_UPSTREAM=python runs
+#    tests/llm_upstream/upstream.py instead (a thread per stream under one
+#    GIL: at 1,000 streams its own delay between a stamp and its write is
+#    tens of ms, which would be charged to the server). Then aia-server
+#    --openai-base-url at it, --llm-max-concurrent-per-caller above N.
+#    Nothing is pinned by default: three busy processes share 2 CPUs, and a
+#    server pinned to one CPU makes its HTTP thread and its gRPC threads
+#    wait for each other (BENCH_LLM_{SERVER,CLIENT,UPSTREAM}_CPUS pin them).
 # 3. The model "stamped-<chunks>x<gap ms>" makes the upstream write each
-#    chunk's send time (time.time_ns()) into the chunk's TEXT, so the stamp
-#    reaches the client through aia-server unchanged. The client opens all
-#    streams at once and records, per chunk, arrival - stamp.
+#    chunk's send time (ns) into the chunk's TEXT, so the stamp reaches the
+#    client through aia-server unchanged. The client opens stream i at
+#    i*RAMP/N (RAMP = one gap by default), so the N streams are all open
+#    together for the whole script but their chunks are spread over time,
+#    as independent generations' tokens are; BENCH_LLM_RAMP_MS=0 opens them
+#    all at once, and then every chunk of all N streams is due at the same
+#    instant (a burst of N chunks every gap). Per chunk it records
+#    arrival - stamp.
 # 4. Per round: direct (client -> upstream SSE, N streams), then through
 #    aia-server (client -> gRPC, one HTTP/2 connection -> server -> upstream),
 #    then both again at BENCH_LLM_STREAM_LOW streams. Added latency = the
-#    percentile through the server minus the same percentile direct at
-#    LOW streams: direct at N puts N client sockets on the upstream's own
-#    CPU (through the server the client reads one HTTP/2 connection), which
-#    inflates the direct tail far beyond the upstream's one-way latency; the
-#    same-concurrency difference is shown too. Server VmHWM/VmRSS and its CPU time are read from /proc
+#    percentile through the server minus the same percentile direct at the
+#    same concurrency (the goal's figure); against direct at LOW streams is
+#    shown too. Server VmHWM/VmRSS and its CPU time are read from /proc
 #    after each server run (a fresh server per run); the load average is
 #    recorded before each run.
 # 5. bench/llm_stream/report.py renders the section between
 #    <!-- bench/llm_stream.sh: begin --> and <!-- bench/llm_stream.sh: end -->.
 #
-# The gap is 500 ms, not 50: at 1,000 streams x 20 chunks/s the Python upstream
-# (about 4,500 chunks/s on its shared CPU) falls behind, a 1 s script takes
-# 4.4 s and its own queueing, stamped before the write, swamps what is
-# measured; 1,000 streams x 2 chunks/s it keeps up with.
-#
 # Knobs: BENCH_LLM_STREAMS (1000), BENCH_LLM_STREAM_LOW (10), BENCH_LLM_CHUNKS (20),
-# BENCH_LLM_GAP_MS (500), BENCH_LLM_ROUNDS (3), BENCH_LLM_CONNS (1),
-# BENCH_SERVER_CPU (0), BENCH_CLIENT_CPU (1), BENCH_LLM_UPSTREAM_CPU (the client's), BENCH_OUT.
+# BENCH_LLM_GAP_MS (500), BENCH_LLM_RAMP_MS (the gap), BENCH_LLM_ROUNDS (3),
+# BENCH_LLM_CONNS (1), BENCH_LLM_UPSTREAM (go), BENCH_LLM_SERVER_CPUS,
+# BENCH_LLM_CLIENT_CPUS, BENCH_LLM_UPSTREAM_CPUS (all CPUs), BENCH_OUT.
 set -euo pipefail
 
 render=1
@@ -52,7 +57,12 @@ CHUNKS="${BENCH_LLM_CHUNKS:-20}"
 GAP_MS="${BENCH_LLM_GAP_MS:-500}"
 ROUNDS="${BENCH_LLM_ROUNDS:-3}"
 CONNS="${BENCH_LLM_CONNS:-1}"
-UPSTREAM_CPU="${BENCH_LLM_UPSTREAM_CPU:-$BENCH_CLIENT_CPU}"
+RAMP_MS="${BENCH_LLM_RAMP_MS:-$GAP_MS}"
+UPSTREAM="${BENCH_LLM_UPSTREAM:-go}"
+ALL_CPUS="0-$(($(nproc) - 1))"
+SERVER_CPUS="${BENCH_LLM_SERVER_CPUS:-$ALL_CPUS}"
+CLIENT_CPUS="${BENCH_LLM_CLIENT_CPUS:-$ALL_CPUS}"
+UPSTREAM_CPUS="${BENCH_LLM_UPSTREAM_CPUS:-$CLIENT_CPUS}"
 MODEL="stamped-${CHUNKS}x${GAP_MS}"
 RAW="$BENCH_OUT/raw/llm_stream"
 RESULTS="$BENCH_OUT/results/llm_stream"
@@ -74,8 +84,12 @@ trap cleanup EXIT
 
 portfile="$RAW/upstream.port"
 rm -f "$portfile"
-taskset -c "$UPSTREAM_CPU" python3 "$BENCH_ROOT/tests/llm_upstream/upstream.py" --port-file "$portfile" \
-    >"$RAW/upstream.log" 2>&1 &
+case "$UPSTREAM" in
+go) taskset -c "$UPSTREAM_CPUS" "$CLIENT" -mode upstream -port-file "$portfile" >"$RAW/upstream.log" 2>&1 & ;;
+python) taskset -c "$UPSTREAM_CPUS" python3 "$BENCH_ROOT/tests/llm_upstream/upstream.py" --port-file "$portfile" \
+    >"$RAW/upstream.log" 2>&1 & ;;
+*) bench_die "BENCH_LLM_UPSTREAM is go or python, not '$UPSTREAM'" ;;
+esac
 UP_PID=$!
 for _ in $(seq 1 100); do [ -f "$portfile" ] && break; sleep 0.1; done
 [ -f "$portfile" ] || bench_die "the upstream wrote no port file"
@@ -89,7 +103,7 @@ run_one() {
         local port
         port="$(bench_free_port)"
         rm -rf "$BENCH_OUT/var-llm-stream"
-        taskset -c "$BENCH_SERVER_CPU" "$AIA_BENCH_BIN" --listen "127.0.0.1:$port" \
+        taskset -c "$SERVER_CPUS" "$AIA_BENCH_BIN" --listen "127.0.0.1:$port" \
             --data-dir "$BENCH_OUT/var-llm-stream" --log-level warn --openai-base-url "$UP_URL" \
             --llm-max-concurrent-per-caller $((STREAMS + 100)) >"$RAW/$name.server.log" 2>&1 &
         BENCH_SERVER_PID=$!
@@ -100,8 +114,8 @@ run_one() {
     else
         addr="$UP_URL"
     fi
-    out="$(taskset -c "$BENCH_CLIENT_CPU" "$CLIENT" -mode "$mode" -addr "$addr" -model "openai/$MODEL" \
-        -streams "$n" -conns "$CONNS" -raw "$RAW/$name.lat")" || rc=$?
+    out="$(taskset -c "$CLIENT_CPUS" "$CLIENT" -mode "$mode" -addr "$addr" -model "openai/$MODEL" \
+        -streams "$n" -conns "$CONNS" -ramp "${RAMP_MS}ms" -raw "$RAW/$name.lat")" || rc=$?
     local extra="{}"
     if [ "$mode" = grpc ]; then
         t1="$(bench_cpu_ticks "$BENCH_SERVER_PID")"
@@ -130,12 +144,13 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 
 python3 - "$BENCH_OUT/machine.json" "$RESULTS/meta.json" "$commit" "$STREAMS" "$LOW" "$CHUNKS" "$GAP_MS" \
-    "$ROUNDS" "$CONNS" "$BENCH_SERVER_CPU" "$BENCH_CLIENT_CPU" "$UPSTREAM_CPU" <<'PY'
+    "$ROUNDS" "$CONNS" "$SERVER_CPUS" "$CLIENT_CPUS" "$UPSTREAM_CPUS" "$UPSTREAM" "$RAMP_MS" <<'PY'
 import json, os, platform, sys, time
-mpath, out, commit, streams, low, chunks, gap, rounds, conns, scpu, ccpu, ucpu = sys.argv[1:]
+mpath, out, commit, streams, low, chunks, gap, rounds, conns, scpu, ccpu, ucpu, upstream, ramp = sys.argv[1:]
 meta = {"commit": commit, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "streams": int(streams), "low": int(low), "chunks": int(chunks), "gap_ms": int(gap),
         "rounds": int(rounds), "conns": int(conns), "server_cpu": scpu, "client_cpu": ccpu, "upstream_cpu": ucpu,
+        "upstream": upstream, "ramp_ms": int(ramp),
         "cpus": os.cpu_count(), "kernel": platform.release()}
 try:
     meta["machine"] = json.load(open(mpath))

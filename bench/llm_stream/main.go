@@ -11,6 +11,9 @@
 // response's text (field 1) decoded with protowire through a bytes codec,
 // so the module depends on grpc-go alone.
 //
+// With -mode upstream it is instead the stamping upstream itself (see
+// upstream.go).
+//
 // Output: one JSON object on stdout (counts, errors, latency percentiles in
 // microseconds); with -raw FILE, every latency in ns, one per line.
 package main
@@ -99,6 +102,7 @@ func responseText(msg []byte) (string, error) {
 // result is what one stream saw.
 type result struct {
 	lat      []int64 // arrival - stamp, ns, one per stamp
+	stamps   []int64 // the stamps, in lat's order (for -trace)
 	messages int
 	err      error
 }
@@ -111,6 +115,7 @@ func (r *result) addStamps(text string, arrival int64) error {
 			return fmt.Errorf("chunk text %q is not a send stamp", f)
 		}
 		r.lat = append(r.lat, arrival-s)
+		r.stamps = append(r.stamps, s)
 	}
 	return nil
 }
@@ -200,6 +205,35 @@ func sseStream(ctx context.Context, hc *http.Client, url string, body []byte, r 
 	}
 }
 
+// steadyLatencies returns, sorted, the latencies of the chunks stamped while
+// every stream was open: after the last stream's first chunk and before the
+// first stream's last one. Outside that window streams are being opened or
+// closed beside the chunks, which is where the tail comes from.
+func steadyLatencies(results []result) []int64 {
+	var from, to int64 = 0, 1<<63 - 1
+	for _, r := range results {
+		if len(r.stamps) == 0 {
+			continue
+		}
+		if r.stamps[0] > from {
+			from = r.stamps[0]
+		}
+		if last := r.stamps[len(r.stamps)-1]; last < to {
+			to = last
+		}
+	}
+	var out []int64
+	for _, r := range results {
+		for j, s := range r.stamps {
+			if s > from && s < to {
+				out = append(out, r.lat[j])
+			}
+		}
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a] < out[b] })
+	return out
+}
+
 func pct(sorted []int64, p float64) float64 {
 	if len(sorted) == 0 {
 		return 0
@@ -217,7 +251,15 @@ func main() {
 	caller := flag.String("caller", "bench", "x-aia-caller")
 	timeout := flag.Duration("timeout", 120*time.Second, "deadline of each stream")
 	raw := flag.String("raw", "", "write every latency (ns) to this file")
+	listen := flag.String("listen", "127.0.0.1:0", "upstream: address to serve on")
+	portFile := flag.String("port-file", "", "upstream: write the bound port here")
+	trace := flag.String("trace", "", "write \"stamp_ns latency_ns stream\" per chunk to this file")
+	ramp := flag.Duration("ramp", 0, "start stream i at i*ramp/streams instead of all at once")
 	flag.Parse()
+	if *mode == "upstream" {
+		fmt.Fprintln(os.Stderr, "llmstream upstream:", runUpstream(*listen, *portFile))
+		os.Exit(1)
+	}
 
 	ctx := metadata.AppendToOutgoingContext(context.Background(), "x-aia-caller", *caller)
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
@@ -259,6 +301,9 @@ func main() {
 		go func(i int) {
 			defer wg.Done()
 			<-start
+			if *ramp > 0 {
+				time.Sleep(time.Duration(int64(*ramp) * int64(i) / int64(*streams)))
+			}
 			run(i)
 		}(i)
 	}
@@ -289,6 +334,18 @@ func main() {
 			fmt.Fprintln(os.Stderr, "llmstream:", err)
 		}
 	}
+	if *trace != "" {
+		var b bytes.Buffer
+		for i, r := range results {
+			for j, v := range r.lat {
+				fmt.Fprintf(&b, "%d %d %d\n", r.stamps[j], v, i)
+			}
+		}
+		if err := os.WriteFile(*trace, b.Bytes(), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "llmstream:", err)
+		}
+	}
+	steady := steadyLatencies(results)
 	var mean float64
 	for _, v := range all {
 		mean += float64(v)
@@ -297,11 +354,12 @@ func main() {
 		mean /= float64(len(all)) * 1e3
 	}
 	out := map[string]any{
-		"mode": *mode, "streams": *streams, "conns": *conns, "model": *model,
+		"mode": *mode, "streams": *streams, "conns": *conns, "model": *model, "ramp_ms": ramp.Milliseconds(),
 		"chunks": len(all), "messages": messages, "failed_streams": failed, "errors": errs,
 		"wall_s":  wall.Seconds(),
 		"mean_us": mean, "p50_us": pct(all, 50), "p90_us": pct(all, 90), "p99_us": pct(all, 99),
 		"p999_us": pct(all, 99.9), "max_us": pct(all, 100), "min_us": pct(all, 0),
+		"steady_chunks": len(steady), "steady_p50_us": pct(steady, 50), "steady_p99_us": pct(steady, 99),
 	}
 	enc := json.NewEncoder(os.Stdout)
 	if err := enc.Encode(out); err != nil {
