@@ -92,6 +92,14 @@ aia_status aia_quant_dot(uint32_t type, const void *row, const float *x, size_t 
 aia_status aia_quant_matvec(uint32_t type, const void *w, size_t row_begin, size_t row_end,
                             size_t n, const float *x, float *y, aia_error *err);
 
+/* Several vectors at once: for t < n_vec, y[t * ldy + (r - row_begin)] =
+ * dot(row r of w, x + t * n) over rows [row_begin, row_end). Each result is
+ * bit-identical to aia_quant_matvec's for that vector (batching a prompt
+ * never changes a logit); where a kernel for several vectors exists (Q4_1 on
+ * AVX2) a weight block is decoded once for four vectors. */
+aia_status aia_quant_matmat(uint32_t type, const void *w, size_t row_begin, size_t row_end, size_t n,
+                            const float *x, size_t n_vec, float *y, size_t ldy, aia_error *err);
+
 /* ---- quantised activations (the fast path) ----------------------------------
  * llama.cpp's approach, and why it is faster: quantise the activation vector
  * once per matrix-vector product to int8 blocks, then each weight block's dot

@@ -74,6 +74,32 @@ AVX2_FN float quant_dot_q4_1_avx2(const uint8_t *b, const float *x, size_t n) {
     return hsum(acc);
 }
 
+/* Four activation vectors (x, x + ldx, ...) against one Q4_1 row: each
+ * block's nibbles are widened once and used four times, which is what makes
+ * a batch (a prompt) cheaper per token than one vector at a time. Per vector
+ * the operations and their order are quant_dot_q4_1_avx2's, so each out[t]
+ * is bit-identical to it: batching never changes a result. */
+AVX2_FN void quant_dot4_q4_1_avx2(const uint8_t *b, const float *x, size_t ldx, size_t n, float out[4]) {
+    const __m128i mask = _mm_set1_epi8(15);
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (size_t i = 0; i < n; i += 32, b += 20) {
+        __m128i q = _mm_loadu_si128((const __m128i *)(b + 4));
+        __m128i lo = _mm_and_si128(q, mask);
+        __m128i hi = _mm_and_si128(_mm_srli_epi16(q, 4), mask);
+        __m256 w0 = u8_lo(lo), w1 = u8_hi(lo), w2 = u8_lo(hi), w3 = u8_hi(hi);
+        __m256 d = _mm256_set1_ps(half(b)), m = _mm256_set1_ps(half(b + 2));
+        for (int t = 0; t < 4; t++) {
+            const float *xt = x + (size_t)t * ldx + i;
+            __m256 p = block_dot(w0, w1, w2, w3, xt);
+            __m256 sx = _mm256_add_ps(_mm256_add_ps(_mm256_loadu_ps(xt), _mm256_loadu_ps(xt + 8)),
+                                      _mm256_add_ps(_mm256_loadu_ps(xt + 16), _mm256_loadu_ps(xt + 24)));
+            acc[t] = _mm256_fmadd_ps(d, p, acc[t]);
+            acc[t] = _mm256_fmadd_ps(m, sx, acc[t]);
+        }
+    }
+    for (int t = 0; t < 4; t++) out[t] = hsum(acc[t]);
+}
+
 AVX2_FN float quant_dot_q8_0_avx2(const uint8_t *b, const float *x, size_t n) {
     __m256 acc = _mm256_setzero_ps();
     for (size_t i = 0; i < n; i += 32, b += 34, x += 32) {

@@ -20,6 +20,9 @@ float quant_dot_f16_avx2(const uint8_t *row, const float *x, size_t n);
 float quant_dot_q4_0_avx2(const uint8_t *row, const float *x, size_t n);
 float quant_dot_q4_1_avx2(const uint8_t *row, const float *x, size_t n);
 float quant_dot_q8_0_avx2(const uint8_t *row, const float *x, size_t n);
+/* Four vectors x, x + ldx, x + 2 ldx, x + 3 ldx at once; out[t] is
+ * bit-identical to quant_dot_q4_1_avx2 on vector t. */
+void quant_dot4_q4_1_avx2(const uint8_t *row, const float *x, size_t ldx, size_t n, float out[4]);
 /* Integer kernels over nb blocks of quantised activations (quant_xq.c). */
 float quant_xq_q4_0_avx2(const uint8_t *row, const aia_quant_xblock *xq, size_t nb);
 float quant_xq_q4_1_avx2(const uint8_t *row, const aia_quant_xblock *xq, size_t nb);

@@ -408,6 +408,36 @@ static void test_matvec_rows(void **state) {
     assert_non_null(strstr(err.message, "reversed"));
 }
 
+/* Several vectors at once must give, bit for bit, what one vector at a time
+ * gives (a batched prompt must not change a logit), for each block type, for
+ * vector counts around the four-vector kernel's width, and for a row range
+ * that does not start at row 0. */
+static void test_matmat_equals_matvec(void **state) {
+    (void)state;
+    enum { ROWS = 5, N = 96, VECS = 9 };
+    /* random_row makes the block types; F32/F16 take the same per-vector loop. */
+    const uint32_t types[] = {AIA_GGML_Q4_0, AIA_GGML_Q4_1, AIA_GGML_Q8_0};
+    static uint8_t w[ROWS * N * 4];
+    static float x[VECS * N], ref[N], y[VECS * ROWS], one[ROWS];
+    for (size_t i = 0; i < VECS * N; i++) x[i] = rnd_float(-2, 2);
+    aia_error err;
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+        uint64_t rb = 0;
+        assert_int_equal(aia_quant_row_bytes(types[t], N, &rb, &err), AIA_OK);
+        for (int r = 0; r < ROWS; r++) random_row(types[t], N, w + r * rb, ref);
+        for (size_t nv = 1; nv <= VECS; nv++) {
+            assert_int_equal(aia_quant_matmat(types[t], w, 1, ROWS, N, x, nv, y, ROWS, &err), AIA_OK);
+            for (size_t v = 0; v < nv; v++) {
+                assert_int_equal(aia_quant_matvec(types[t], w, 1, ROWS, N, x + v * N, one, &err), AIA_OK);
+                for (int r = 0; r < ROWS - 1; r++) assert_true(y[v * ROWS + r] == one[r]);
+            }
+        }
+    }
+    assert_int_equal(aia_quant_matmat(AIA_GGML_Q4_1, w, 3, 1, N, x, 2, y, ROWS, &err), AIA_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.message, "reversed"));
+    assert_int_equal(aia_quant_matmat(AIA_GGML_Q4_1, w, 0, 1, 33, x, 2, y, ROWS, &err), AIA_INVALID_ARGUMENT);
+}
+
 static void test_sizes_and_errors(void **state) {
     (void)state;
     uint64_t b;
@@ -452,6 +482,7 @@ int main(void) {
         cmocka_unit_test(test_quantize_x_definition),
         cmocka_unit_test(test_dot_xq),
         cmocka_unit_test(test_matvec_rows),
+        cmocka_unit_test(test_matmat_equals_matvec),
         cmocka_unit_test(test_sizes_and_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
