@@ -17,15 +17,12 @@ static aia_status mm_rows(const llama_mm_job *job, const llama_mm *mm, size_t r0
                           aia_error *err) {
     const llama_mat *w = mm->w;
     int use_xq = job->xq && has_xq_kernel(w->type);
-    size_t nbx = w->cols / AIA_QUANT_BLOCK;
     for (size_t b = r0; b < r1; b += ROW_BLOCK) {
         size_t e = b + ROW_BLOCK < r1 ? b + ROW_BLOCK : r1;
-        aia_status st = AIA_OK;
-        if (!use_xq) /* every token of the batch against this row block */
-            st = aia_quant_matmat(w->type, w->data, b, e, w->cols, job->x, job->n_tok, mm->y + b, w->rows, err);
-        for (size_t t = 0; use_xq && t < job->n_tok && st == AIA_OK; t++)
-            st = aia_quant_matvec_xq(w->type, w->data, b, e, w->cols, job->xq + t * nbx, mm->y + t * w->rows + b,
-                                     err);
+        /* every token of the batch against this row block */
+        aia_status st =
+            use_xq ? aia_quant_matmat_xq(w->type, w->data, b, e, w->cols, job->xq, job->n_tok, mm->y + b, w->rows, err)
+                   : aia_quant_matmat(w->type, w->data, b, e, w->cols, job->x, job->n_tok, mm->y + b, w->rows, err);
         if (st != AIA_OK) return st;
     }
     return AIA_OK;

@@ -124,6 +124,11 @@ aia_status aia_quant_dot_xq(uint32_t type, const void *row, const aia_quant_xblo
 aia_status aia_quant_matvec_xq(uint32_t type, const void *w, size_t row_begin, size_t row_end,
                                size_t n, const aia_quant_xblock *xq, float *y, aia_error *err);
 
+/* aia_quant_matmat with quantised activations: vector t is xq + t * n / 32;
+ * each result bit-identical to aia_quant_matvec_xq's for that vector. */
+aia_status aia_quant_matmat_xq(uint32_t type, const void *w, size_t row_begin, size_t row_end, size_t n,
+                               const aia_quant_xblock *xq, size_t n_vec, float *y, size_t ldy, aia_error *err);
+
 /* IEEE-754 binary16 <-> binary32. fp32->fp16 rounds to nearest even,
  * overflows to infinity, keeps subnormals, keeps NaN a (quiet) NaN. */
 float aia_fp16_to_fp32(uint16_t h);

@@ -178,6 +178,26 @@ AVX2_FN float quant_xq_q4_1_avx2(const uint8_t *b, const aia_quant_xblock *xq, s
     return hsum(acc) + offs;
 }
 
+/* Four quantised vectors (xq, xq + ldx, ...) against one Q4_1 row, each
+ * block's nibbles widened once; out[t] is bit-identical to
+ * quant_xq_q4_1_avx2 on vector t (same operations, same order). */
+AVX2_FN void quant_xq4_q4_1_avx2(const uint8_t *b, const aia_quant_xblock *xq, size_t ldx, size_t nb,
+                                 float out[4]) {
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    float offs[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    for (size_t i = 0; i < nb; i++, b += 20) {
+        __m256i w = nibbles(b + 4);
+        float d = half(b), m = half(b + 2);
+        for (int t = 0; t < 4; t++) {
+            const aia_quant_xblock *x = xq + (size_t)t * ldx + i;
+            __m256 p = madd_us(w, _mm256_loadu_si256((const __m256i *)x->q));
+            acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(d * x->d), p, acc[t]);
+            offs[t] += m * x->s;
+        }
+    }
+    for (int t = 0; t < 4; t++) out[t] = hsum(acc[t]) + offs[t];
+}
+
 AVX2_FN float quant_xq_q8_0_avx2(const uint8_t *b, const aia_quant_xblock *xq, size_t nb) {
     __m256 acc = _mm256_setzero_ps();
     for (size_t i = 0; i < nb; i++, b += 34) {

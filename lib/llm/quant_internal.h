@@ -27,6 +27,9 @@ void quant_dot4_q4_1_avx2(const uint8_t *row, const float *x, size_t ldx, size_t
 float quant_xq_q4_0_avx2(const uint8_t *row, const aia_quant_xblock *xq, size_t nb);
 float quant_xq_q4_1_avx2(const uint8_t *row, const aia_quant_xblock *xq, size_t nb);
 float quant_xq_q8_0_avx2(const uint8_t *row, const aia_quant_xblock *xq, size_t nb);
+/* Four vectors xq, xq + ldx, ... at once; out[t] is bit-identical to
+ * quant_xq_q4_1_avx2 on vector t. */
+void quant_xq4_q4_1_avx2(const uint8_t *row, const aia_quant_xblock *xq, size_t ldx, size_t nb, float out[4]);
 
 /* The portable kernels, for tests comparing them with the SIMD ones. */
 float quant_dot_portable(uint32_t type, const uint8_t *row, const float *x, size_t n);

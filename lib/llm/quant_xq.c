@@ -111,17 +111,55 @@ aia_status aia_quant_dot_xq(uint32_t type, const void *row, const aia_quant_xblo
     return AIA_OK;
 }
 
-aia_status aia_quant_matvec_xq(uint32_t type, const void *w, size_t row_begin, size_t row_end,
-                               size_t n, const aia_quant_xblock *xq, float *y, aia_error *err) {
+static aia_status check_xq_rows(uint32_t type, size_t row_begin, size_t row_end, size_t n, uint64_t *row_bytes,
+                                aia_error *err) {
     aia_status st = check_xq(type, n, err);
     if (st != AIA_OK) return st;
     if (row_end < row_begin)
         return aia_error_set(err, AIA_INVALID_ARGUMENT, "row range [%zu, %zu) is reversed",
                              row_begin, row_end);
+    return aia_quant_row_bytes(type, n, row_bytes, err);
+}
+
+aia_status aia_quant_matvec_xq(uint32_t type, const void *w, size_t row_begin, size_t row_end,
+                               size_t n, const aia_quant_xblock *xq, float *y, aia_error *err) {
     uint64_t row_bytes = 0;
-    if ((st = aia_quant_row_bytes(type, n, &row_bytes, err)) != AIA_OK) return st;
+    aia_status st = check_xq_rows(type, row_begin, row_end, n, &row_bytes, err);
+    if (st != AIA_OK) return st;
     xq_fn k = kernel_for(type);
     const uint8_t *base = w;
     for (size_t r = row_begin; r < row_end; r++) y[r - row_begin] = k(base + r * row_bytes, xq, n / 32);
+    return AIA_OK;
+}
+
+typedef void (*xq4_fn)(const uint8_t *row, const aia_quant_xblock *xq, size_t ldx, size_t nb, float out[4]);
+
+static xq4_fn kernel4_for(uint32_t type) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (type == AIA_GGML_Q4_1 && quant_avx2_usable()) return quant_xq4_q4_1_avx2;
+#endif
+    (void)type;
+    return NULL;
+}
+
+aia_status aia_quant_matmat_xq(uint32_t type, const void *w, size_t row_begin, size_t row_end, size_t n,
+                               const aia_quant_xblock *xq, size_t n_vec, float *y, size_t ldy, aia_error *err) {
+    uint64_t row_bytes = 0;
+    aia_status st = check_xq_rows(type, row_begin, row_end, n, &row_bytes, err);
+    if (st != AIA_OK) return st;
+    xq_fn k = kernel_for(type);
+    xq4_fn k4 = kernel4_for(type);
+    size_t nb = n / 32;
+    const uint8_t *base = w;
+    for (size_t r = row_begin; r < row_end; r++) {
+        const uint8_t *row = base + r * row_bytes;
+        size_t t = 0;
+        for (; k4 && t + 4 <= n_vec; t += 4) {
+            float out[4];
+            k4(row, xq + t * nb, nb, nb, out);
+            for (int j = 0; j < 4; j++) y[(t + (size_t)j) * ldy + (r - row_begin)] = out[j];
+        }
+        for (; t < n_vec; t++) y[t * ldy + (r - row_begin)] = k(row, xq + t * nb, nb);
+    }
     return AIA_OK;
 }

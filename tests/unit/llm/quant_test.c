@@ -419,8 +419,10 @@ static void test_matmat_equals_matvec(void **state) {
     const uint32_t types[] = {AIA_GGML_Q4_0, AIA_GGML_Q4_1, AIA_GGML_Q8_0};
     static uint8_t w[ROWS * N * 4];
     static float x[VECS * N], ref[N], y[VECS * ROWS], one[ROWS];
+    static aia_quant_xblock xq[VECS * N / 32];
     for (size_t i = 0; i < VECS * N; i++) x[i] = rnd_float(-2, 2);
     aia_error err;
+    assert_int_equal(aia_quant_quantize_x(x, VECS * N, xq, &err), AIA_OK);
     for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
         uint64_t rb = 0;
         assert_int_equal(aia_quant_row_bytes(types[t], N, &rb, &err), AIA_OK);
@@ -431,11 +433,18 @@ static void test_matmat_equals_matvec(void **state) {
                 assert_int_equal(aia_quant_matvec(types[t], w, 1, ROWS, N, x + v * N, one, &err), AIA_OK);
                 for (int r = 0; r < ROWS - 1; r++) assert_true(y[v * ROWS + r] == one[r]);
             }
+            assert_int_equal(aia_quant_matmat_xq(types[t], w, 1, ROWS, N, xq, nv, y, ROWS, &err), AIA_OK);
+            for (size_t v = 0; v < nv; v++) {
+                assert_int_equal(aia_quant_matvec_xq(types[t], w, 1, ROWS, N, xq + v * N / 32, one, &err), AIA_OK);
+                for (int r = 0; r < ROWS - 1; r++) assert_true(y[v * ROWS + r] == one[r]);
+            }
         }
     }
     assert_int_equal(aia_quant_matmat(AIA_GGML_Q4_1, w, 3, 1, N, x, 2, y, ROWS, &err), AIA_INVALID_ARGUMENT);
     assert_non_null(strstr(err.message, "reversed"));
     assert_int_equal(aia_quant_matmat(AIA_GGML_Q4_1, w, 0, 1, 33, x, 2, y, ROWS, &err), AIA_INVALID_ARGUMENT);
+    assert_int_equal(aia_quant_matmat_xq(AIA_GGML_F32, w, 0, 1, N, xq, 2, y, ROWS, &err), AIA_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.message, "no quantised-activation kernel"));
 }
 
 static void test_sizes_and_errors(void **state) {
