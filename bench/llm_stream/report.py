@@ -42,7 +42,8 @@ def rows(meta, recs):
             want = n * meta["chunks"]
             rss = a.get("server_vmhwm_kb", 0) / 1024.0
             if n == meta["streams"]:
-                verdicts.append((a["p99_us"] - d["p99_us"], rss, a["failed_streams"] + d["failed_streams"]))
+                verdicts.append((a["p99_us"] - d["p99_us"], rss, a["failed_streams"] + d["failed_streams"],
+                                 a.get("steady_p99_us", 0) - d.get("steady_p99_us", 0)))
             busy = 100.0 * a.get("server_cpu_s", 0) / a["wall_s"] if a.get("wall_s") else 0
             steady = "%s / %s" % (ms(a.get("steady_p50_us", 0) - d.get("steady_p50_us", 0)),
                                   ms(a.get("steady_p99_us", 0) - d.get("steady_p99_us", 0)))
@@ -119,18 +120,27 @@ def section(meta, recs):
         "several chunks (the server coalesces for a lagging reader); each stamp in it counts with the "
         "message's arrival. Other engineers' builds may share the machine (load column).",
         "",
-        "History and what moved the figure (hand runs of this harness, 1,000 streams, chunks 500 ms apart): "
-        "before commit 75189ae the HTTP thread used `curl_multi_poll` + `curl_multi_perform`, a poll(2) over "
-        "every upstream socket and a walk of every transfer on each wake-up (≈ 85% of a core; p99 added "
-        "20–1,066 ms over 3 rounds, Python upstream, pinned). With epoll + `curl_multi_socket_action` a wake "
-        "costs what is ready. Opening all streams at once (`BENCH_LLM_RAMP_MS=0`) puts every stream's chunk "
-        "at the same instant, a burst of 1,000 chunks each 500 ms: p99 through aia-server 25.5 ms with the "
-        "Python upstream, 81 ms with the Go one (which writes its burst faster), and direct at 1,000 streams "
-        "121–360 ms, i.e. the burst's queueing, not a per-chunk cost. Pinning the server to CPU 0 and the "
-        "client and upstream to CPU 1 (the earlier layout) gave p99 2.6 ms through aia-server against 62 ms "
-        "direct: the client's 1,000 HTTP/1.1 sockets and the upstream then share one CPU. A `perf record` of "
-        "the server at 1,000 spread streams shows no hot spot: ≈ 120 µs of CPU per chunk, most of it the "
-        "kernel's loopback send/receive and wake-ups around libcurl's read and gRPC's write.",
+        "Where the tail comes from: the steady-state column shows p99 added %s–%s ms once every stream is "
+        "open, against %s–%s ms over all chunks; the rest falls in the first half second, while the 1,000 "
+        "streams are being opened (2,000 StreamGenerate calls a second, each a gRPC call, a libcurl transfer "
+        "and a new upstream connection: ≈ 350 µs of server CPU per stream opened and closed, measured by hand "
+        "with 1-chunk streams), beside the chunks of the streams already open. A `perf record` of the server "
+        "at 1,000 open streams shows no hot spot: ≈ 120 µs of CPU per chunk, most of it the kernel's loopback "
+        "send/receive and the wake-ups around libcurl's read and gRPC's write (40%% kernel, 21%% gRPC core, "
+        "10%% libcurl, 7%% aia's own code during the opening phase)."
+        % (ms(min(v[3] for v in verdicts)), ms(max(v[3] for v in verdicts)), ms(min(v[0] for v in verdicts)),
+           ms(max(v[0] for v in verdicts))),
+        "",
+        "History (hand runs of this harness, 1,000 streams, chunks 500 ms apart): until commit 75189ae the "
+        "HTTP thread used `curl_multi_poll` + `curl_multi_perform`, a poll(2) over every upstream socket and "
+        "a walk of every transfer on each wake-up (≈ 85% of a core; p99 added 20–1,066 ms over 3 rounds, "
+        "Python upstream, pinned); with epoll + `curl_multi_socket_action` a wake costs what is ready. Opening "
+        "all streams at once (`BENCH_LLM_RAMP_MS=0`) puts every stream's chunk at the same instant, a burst of "
+        "1,000 chunks each 500 ms: p99 through aia-server 25.5 ms with the Python upstream, 81 ms with the Go "
+        "one (which writes its burst faster), and direct at 1,000 streams 121–360 ms: the burst's queueing, "
+        "not a per-chunk cost. Pinning the server to CPU 0 and the client and upstream to CPU 1 (the earlier "
+        "layout) gave p99 2.6 ms through aia-server against 62 ms direct: the client's 1,000 HTTP/1.1 sockets "
+        "and the upstream then share one CPU.",
     ]
     if errs:
         lines += ["", "Errors: " + "; ".join("%s × %d" % (k, v) for k, v in sorted(errs.items()))]
