@@ -385,9 +385,10 @@ static void cancel_everything(aia_http_client *c) {
     while (c->waiting.head) finish_cancelled(c, c->waiting.head);
 }
 
-/* How long epoll may sleep: until libcurl's timer or the next delayed start. */
+/* How long epoll may sleep: until libcurl's timer or the next delayed start
+ * (start_ready's answer). Slots that finished transfers free are used at the
+ * top of the next loop, which runs right after them. */
 static int wait_ms(aia_http_client *c, int start_ms) {
-    if (c->waiting.n && c->active.n < c->opts.max_active && start_ms <= 1) return 0;
     if (c->timer_at_ns < 0) return start_ms;
     int64_t left = c->timer_at_ns - aia_time_mono_ns();
     if (left <= 0) return 0;
