@@ -152,17 +152,6 @@ static aia_status check_rows(uint32_t type, size_t row_begin, size_t row_end, si
     return aia_quant_row_bytes(type, n, row_bytes, err);
 }
 
-aia_status aia_quant_matvec(uint32_t type, const void *w, size_t row_begin, size_t row_end,
-                            size_t n, const float *x, float *y, aia_error *err) {
-    uint64_t row_bytes = 0;
-    aia_status st = check_rows(type, row_begin, row_end, n, &row_bytes, err);
-    if (st != AIA_OK) return st;
-    dot_fn k = kernel_for(type);
-    const uint8_t *base = w;
-    for (size_t r = row_begin; r < row_end; r++) y[r - row_begin] = k(base + r * row_bytes, x, n);
-    return AIA_OK;
-}
-
 typedef void (*dot4_fn)(const uint8_t *row, const float *x, size_t ldx, size_t n, float out[4]);
 
 static dot4_fn kernel4_for(uint32_t type) {
@@ -192,4 +181,9 @@ aia_status aia_quant_matmat(uint32_t type, const void *w, size_t row_begin, size
         for (; t < n_vec; t++) y[t * ldy + (r - row_begin)] = k(row, x + t * n, n);
     }
     return AIA_OK;
+}
+
+aia_status aia_quant_matvec(uint32_t type, const void *w, size_t row_begin, size_t row_end,
+                            size_t n, const float *x, float *y, aia_error *err) {
+    return aia_quant_matmat(type, w, row_begin, row_end, n, x, 1, y, 0, err);
 }

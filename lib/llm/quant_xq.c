@@ -121,17 +121,6 @@ static aia_status check_xq_rows(uint32_t type, size_t row_begin, size_t row_end,
     return aia_quant_row_bytes(type, n, row_bytes, err);
 }
 
-aia_status aia_quant_matvec_xq(uint32_t type, const void *w, size_t row_begin, size_t row_end,
-                               size_t n, const aia_quant_xblock *xq, float *y, aia_error *err) {
-    uint64_t row_bytes = 0;
-    aia_status st = check_xq_rows(type, row_begin, row_end, n, &row_bytes, err);
-    if (st != AIA_OK) return st;
-    xq_fn k = kernel_for(type);
-    const uint8_t *base = w;
-    for (size_t r = row_begin; r < row_end; r++) y[r - row_begin] = k(base + r * row_bytes, xq, n / 32);
-    return AIA_OK;
-}
-
 typedef void (*xq4_fn)(const uint8_t *row, const aia_quant_xblock *xq, size_t ldx, size_t nb, float out[4]);
 
 static xq4_fn kernel4_for(uint32_t type) {
@@ -162,4 +151,9 @@ aia_status aia_quant_matmat_xq(uint32_t type, const void *w, size_t row_begin, s
         for (; t < n_vec; t++) y[t * ldy + (r - row_begin)] = k(row, xq + t * nb, nb);
     }
     return AIA_OK;
+}
+
+aia_status aia_quant_matvec_xq(uint32_t type, const void *w, size_t row_begin, size_t row_end,
+                               size_t n, const aia_quant_xblock *xq, float *y, aia_error *err) {
+    return aia_quant_matmat_xq(type, w, row_begin, row_end, n, xq, 1, y, 0, err);
 }
