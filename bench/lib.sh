@@ -39,6 +39,14 @@ bench_die() { bench_log "error: $*"; exit 1; }
 # Build //server:aia-server (opt: .bazelrc's default compilation mode) and
 # copy the binary aside, so that a concurrent build with another config
 # (which moves bazel-bin) cannot swap it out under a running benchmark.
+# Runs scripts/setup.sh, which fetches the default LLM model (idempotent),
+# and loads scripts/env.sh, which names it in AIA_SMOLLM2_GGUF.
+bench_setup_llm_model() {
+    "$BENCH_ROOT/scripts/setup.sh" || bench_die "scripts/setup.sh failed"
+    # shellcheck source=../scripts/env.sh
+    . "$BENCH_ROOT/scripts/env.sh"
+}
+
 bench_build_aia() {
     mkdir -p "$BENCH_OUT/bin"
     ( cd "$BENCH_ROOT" && bazel build --compilation_mode=opt //server:aia-server ) \

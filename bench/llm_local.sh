@@ -34,8 +34,7 @@ render=1
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-"$BENCH_ROOT/scripts/setup.sh" || bench_die "scripts/setup.sh failed"
-. "$BENCH_ROOT/scripts/env.sh"
+bench_setup_llm_model
 
 MODEL="${BENCH_LLM_MODEL:-$AIA_SMOLLM2_GGUF}"
 REPEATS="${BENCH_LLM_REPEATS:-3}"

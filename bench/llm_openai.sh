@@ -24,8 +24,7 @@ render=1
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-"$BENCH_ROOT/scripts/setup.sh" || bench_die "scripts/setup.sh failed"
-. "$BENCH_ROOT/scripts/env.sh"
+bench_setup_llm_model
 
 PEER_VERSION=0.3.36
 MODEL="${BENCH_LLM_MODEL:-$AIA_SMOLLM2_GGUF}"
