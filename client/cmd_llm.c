@@ -119,16 +119,47 @@ static void build_contents(const aia_cli_sub *s, llm_request *r)
     }
 }
 
-static void print_summary(FILE *errf, int finish, const Aia__V1__TokenUsage *u, const char *model,
-                          const char *provider)
+/* The end fields GenerateResponse and the last StreamGenerateResponse share. */
+typedef struct llm_end {
+    int finish;
+    const char *finish_message;
+    size_t n_ratings;
+    Aia__V1__SafetyRating **ratings;
+    const Aia__V1__TokenUsage *usage;
+    const char *model, *provider;
+} llm_end;
+
+#define LLM_END_OF(m) \
+    ((llm_end){(m)->finish_reason, (m)->finish_message, (m)->n_safety_ratings, (m)->safety_ratings, (m)->usage, \
+               (m)->model, (m)->provider})
+
+/* "finish SAFETY (why; blocked: HARASSMENT HIGH); tokens: ...; model M (provider)" on stderr. */
+static void print_summary(FILE *errf, const llm_end *e)
 {
     char buf[48];
-    fprintf(errf, "finish %s; ", aia_cli_enum_name(&aia__v1__finish_reason__descriptor, finish, "FINISH_REASON_", buf,
-                                                  sizeof buf));
+    const Aia__V1__TokenUsage *u = e->usage;
+    fprintf(errf, "finish %s",
+            aia_cli_enum_name(&aia__v1__finish_reason__descriptor, e->finish, "FINISH_REASON_", buf, sizeof buf));
+    const char *sep = " (";
+    if (e->finish_message && e->finish_message[0]) {
+        fprintf(errf, "%s%s", sep, e->finish_message);
+        sep = "; ";
+    }
+    for (size_t i = 0; i < e->n_ratings; i++) {
+        if (!e->ratings[i]->blocked) continue;
+        char cat[48], prob[48];
+        fprintf(errf, "%sblocked: %s %s", sep,
+                aia_cli_enum_name(&aia__v1__harm_category__descriptor, e->ratings[i]->category, "HARM_CATEGORY_", cat,
+                                  sizeof cat),
+                aia_cli_enum_name(&aia__v1__harm_probability__descriptor, e->ratings[i]->probability,
+                                  "HARM_PROBABILITY_", prob, sizeof prob));
+        sep = "; ";
+    }
+    fprintf(errf, "%s; ", sep[0] == ';' ? ")" : "");
     if (u)
         fprintf(errf, "tokens: prompt %d, output %d, total %d", u->prompt_tokens, u->output_tokens, u->total_tokens);
     if (u && u->reasoning_tokens) fprintf(errf, " (reasoning %d)", u->reasoning_tokens);
-    fprintf(errf, "; model %s (%s)\n", model, provider);
+    fprintf(errf, "; model %s (%s)\n", e->model, e->provider);
 }
 
 /* ---- generate --stream ------------------------------------------------------- */
@@ -184,7 +215,7 @@ static int generate_stream(const aia_cli_args *a, Aia__V1__StreamGenerateRequest
         aia_cli_print_status_error(errf, st, err.message);
         rc = AIA_CLI_EXIT_FAILED;
     } else if (!a->json && p.last) {
-        print_summary(errf, p.last->finish_reason, p.last->usage, p.last->model, p.last->provider);
+        print_summary(errf, &LLM_END_OF(p.last));
     }
     if (p.last) protobuf_c_message_free_unpacked(&p.last->base, NULL);
     return rc;
@@ -221,7 +252,7 @@ static int cmd_generate(const aia_cli_args *a, FILE *in, FILE *out, FILE *errf)
     } else {
         size_t n = strlen(g->text);
         fprintf(out, "%s%s", g->text, n && g->text[n - 1] == '\n' ? "" : "\n");
-        print_summary(errf, g->finish_reason, g->usage, g->model, g->provider);
+        print_summary(errf, &LLM_END_OF(g));
     }
     protobuf_c_message_free_unpacked(resp, NULL);
     return rc;

@@ -152,12 +152,11 @@ static void on_text(void *user, const char *text, size_t len)
 
 /* Accounts the call, then hands the end to the caller; drops the
  * provider's reference last (the caller may release its own inside). */
-static void on_done(void *user, aia_status status, aia_llm_finish finish, const aia_llm_usage *usage,
-                    const aia_error *err)
+static void on_done(void *user, aia_status status, const aia_llm_result *res, const aia_error *err)
 {
     aia_llm_call *c = user;
-    llm_call_ended(c->l, c->caller, c->model, status, usage);
-    c->cb.on_done(c->cb.user, status, finish, usage, err);
+    llm_call_ended(c->l, c->caller, c->model, status, res ? &res->usage : NULL);
+    c->cb.on_done(c->cb.user, status, res, err);
     call_unref(c);
 }
 

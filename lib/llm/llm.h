@@ -60,8 +60,7 @@ void aia_llm_close(aia_llm *l);
 
 typedef struct aia_llm_callbacks {
     void (*on_text)(void *user, const char *text, size_t len);
-    void (*on_done)(void *user, aia_status status, aia_llm_finish finish, const aia_llm_usage *usage,
-                    const aia_error *err);
+    void (*on_done)(void *user, aia_status status, const aia_llm_result *res, const aia_error *err);
     void *user;
 } aia_llm_callbacks;
 

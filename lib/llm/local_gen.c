@@ -203,9 +203,13 @@ void *aia_local_call_main(void *arg) {
         st = run(c, &finish, &u, &err);
         leave(c);
     }
-    u.total_tokens = u.prompt_tokens + u.output_tokens;
-    if (st != AIA_OK) finish = AIA_LLM_FINISH_NONE;
-    c->cb.on_done(c->cb.user, st, finish, &u, st == AIA_OK ? NULL : &err);
+    aia_llm_result res;
+    memset(&res, 0, sizeof res);
+    res.usage = u;
+    res.usage.total_tokens = u.prompt_tokens + u.output_tokens;
+    res.has_usage = 1;
+    res.finish = st == AIA_OK ? finish : AIA_LLM_FINISH_NONE;
+    c->cb.on_done(c->cb.user, st, &res, st == AIA_OK ? NULL : &err);
     thread_exit(c);
     return NULL;
 }

@@ -183,8 +183,7 @@ typedef struct blocking {
     aia_status st;
     aia_error err;
     aia_strbuf *text;
-    aia_llm_finish finish;
-    aia_llm_usage usage;
+    aia_llm_result result;
     int64_t count;
 } blocking;
 
@@ -210,14 +209,12 @@ static void on_blocking_text(void *user, const char *text, size_t len) {
     aia_strbuf_append(b->text, text, len);
 }
 
-static void on_blocking_done(void *user, aia_status st, aia_llm_finish finish, const aia_llm_usage *usage,
-                             const aia_error *err) {
+static void on_blocking_done(void *user, aia_status st, const aia_llm_result *res, const aia_error *err) {
     blocking *b = user;
     pthread_mutex_lock(&b->mu);
     b->st = st;
     if (st != AIA_OK) b->err = *err;
-    b->finish = finish;
-    if (usage) b->usage = *usage;
+    if (res) b->result = *res;
     b->done = 1;
     pthread_cond_signal(&b->cv);
     pthread_mutex_unlock(&b->mu);
@@ -225,8 +222,8 @@ static void on_blocking_done(void *user, aia_status st, aia_llm_finish finish, c
 
 static void on_blocking_count(void *user, int64_t total) { ((blocking *)user)->count = total; }
 
-aia_status aia_remote_generate(aia_remote *r, const aia_llm_request *req, aia_strbuf *text,
-                               aia_llm_finish *finish, aia_llm_usage *usage, aia_error *err) {
+aia_status aia_remote_generate(aia_remote *r, const aia_llm_request *req, aia_strbuf *text, aia_llm_result *res,
+                               aia_error *err) {
     blocking b;
     blocking_init(&b, text);
     aia_remote_callbacks cb = {on_blocking_text, on_blocking_done, &b};
@@ -238,8 +235,7 @@ aia_status aia_remote_generate(aia_remote *r, const aia_llm_request *req, aia_st
     }
     st = blocking_wait(&b, err);
     if (st == AIA_OK && text->oom) st = aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "generate: out of memory");
-    if (finish) *finish = b.finish;
-    if (usage) *usage = b.usage;
+    if (res) *res = b.result;
     return st;
 }
 

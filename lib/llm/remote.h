@@ -12,8 +12,9 @@
  *   openai:     {base}/v1/chat/completions, optional "Authorization: Bearer <key>".
  *
  * A streaming call delivers text chunks in order through on_text, then
- * on_done exactly once with the finish reason and the usage (Gemini's
- * running totals: the last one; OpenAI's final usage chunk). Errors given
+ * on_done exactly once with the finish reason, its message, the usage
+ * (Gemini's running totals: the last one; OpenAI's final usage chunk), the
+ * response id and Gemini's safety ratings (aia_llm_result). Errors given
  * to on_done:
  *   - an upstream HTTP error: mapped by aia_llm_error_from_http (400
  *     INVALID_ARGUMENT, 401 UNAUTHENTICATED, 403 PERMISSION_DENIED, 404
@@ -93,10 +94,10 @@ void aia_remote_free(aia_remote *r);
 typedef struct aia_remote_callbacks {
     /* A new piece of text (valid during the call). May be NULL. */
     void (*on_text)(void *user, const char *text, size_t len);
-    /* Exactly once. finish and usage are meaningful on AIA_OK (usage may
-     * also be partial on errors); err is valid during the call. */
-    void (*on_done)(void *user, aia_status status, aia_llm_finish finish, const aia_llm_usage *usage,
-                    const aia_error *err);
+    /* Exactly once. res (finish, usage, finish message, response id,
+     * safety ratings) is meaningful on AIA_OK (partly filled on errors);
+     * res and err are valid during the call. */
+    void (*on_done)(void *user, aia_status status, const aia_llm_result *res, const aia_error *err);
     void *user;
 } aia_remote_callbacks;
 
@@ -113,9 +114,9 @@ void aia_remote_cancel(aia_remote_call *c);
 void aia_remote_call_release(aia_remote_call *c);
 
 /* Blocking unary generation: the same streamed call, accumulated. text is
- * appended to; finish and usage may be NULL. */
-aia_status aia_remote_generate(aia_remote *r, const aia_llm_request *req, aia_strbuf *text,
-                               aia_llm_finish *finish, aia_llm_usage *usage, aia_error *err);
+ * appended to; res (may be NULL) gets the call's aia_llm_result. */
+aia_status aia_remote_generate(aia_remote *r, const aia_llm_request *req, aia_strbuf *text, aia_llm_result *res,
+                               aia_error *err);
 
 /* Blocking countTokens (Gemini providers; openai: UNIMPLEMENTED). */
 aia_status aia_remote_count_tokens(aia_remote *r, const aia_llm_request *req, int64_t *total_tokens,

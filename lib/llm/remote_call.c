@@ -37,9 +37,7 @@ struct aia_remote_call {
     aia_sse_parser sse;
     aia_llm_json_array_stream arr;
     aia_arena arena;
-    aia_llm_finish finish;
-    aia_llm_usage usage;
-    int has_usage;
+    aia_llm_result result;
 };
 
 static void call_release(aia_remote_call *c) {
@@ -72,7 +70,7 @@ static void final(aia_remote_call *c, aia_status st, const aia_error *err) {
     pthread_mutex_unlock(&c->mu);
     aia_error ok;
     if (!err) aia_error_clear(&ok), err = &ok;
-    c->cb.on_done(c->cb.user, st, c->finish, &c->usage, err);
+    c->cb.on_done(c->cb.user, st, &c->result, err);
     call_release(c);
 }
 
@@ -83,12 +81,7 @@ static void take_chunk(aia_remote_call *c, const aia_llm_chunk *ch) {
         c->delivered = 1;
         if (c->cb.on_text) c->cb.on_text(c->cb.user, ch->text, ch->text_len);
     }
-    if (ch->finish != AIA_LLM_FINISH_NONE) c->finish = ch->finish;
-    /* Gemini's usage is a running total: the last one wins. */
-    if (ch->has_usage) {
-        c->usage = ch->usage;
-        c->has_usage = 1;
-    }
+    aia_llm_result_take(&c->result, ch); /* Gemini's usage is a running total: the last one wins */
 }
 
 static aia_status on_gemini_json(void *user, const char *json, size_t len, aia_error *err) {
@@ -117,9 +110,7 @@ static void reset_attempt(aia_remote_call *c) {
     aia_sse_init(&c->sse, 0, on_sse_event, c);
     aia_llm_json_array_free(&c->arr);
     aia_llm_json_array_init(&c->arr, 0, on_gemini_json, c);
-    c->finish = AIA_LLM_FINISH_NONE;
-    memset(&c->usage, 0, sizeof c->usage);
-    c->has_usage = 0;
+    memset(&c->result, 0, sizeof c->result);
 }
 
 /* ---- HTTP callbacks --------------------------------------------------------------------- */
@@ -151,7 +142,7 @@ static aia_status check_complete(aia_remote_call *c, aia_error *err) {
     if (array ? !aia_llm_json_array_complete(&c->arr) : aia_sse_truncated(&c->sse))
         return aia_error_set(err, AIA_UNAVAILABLE, "upstream stream truncated: it ended in the middle of %s",
                              array ? "the JSON array" : "an event");
-    if (c->finish == AIA_LLM_FINISH_NONE)
+    if (c->result.finish == AIA_LLM_FINISH_NONE)
         return aia_error_set(err, AIA_UNAVAILABLE, "upstream stream truncated: it ended without a finish reason");
     return AIA_OK;
 }

@@ -112,18 +112,63 @@ typedef struct aia_llm_usage {
     int64_t total_tokens;
 } aia_llm_usage;
 
-/* One response or one streamed chunk. */
+/* One of Gemini's per-category safety verdicts, names as the provider
+ * sends them ("HARM_CATEGORY_HARASSMENT", "NEGLIGIBLE"). */
+typedef struct aia_llm_safety_rating {
+    const char *category;
+    const char *probability; /* NULL when the provider gives none */
+    int blocked;
+} aia_llm_safety_rating;
+
+/* One response or one streamed chunk. Every pointer is into the parse's
+ * arena (or a literal). */
 typedef struct aia_llm_chunk {
     const char *text;  /* the text of this chunk ("" when none), in the arena */
     size_t text_len;
     aia_llm_finish finish;
     const char *finish_raw; /* the provider's own reason ("RECITATION"), or NULL */
+    /* Gemini's finishMessage, or promptFeedback.blockReasonMessage for a
+     * blocked prompt; NULL when none. */
+    const char *finish_message;
+    const char *response_id; /* Gemini's responseId, OpenAI's id; NULL when none */
+    /* candidates[0].safetyRatings (promptFeedback.safetyRatings for a
+     * blocked prompt); has_safety says the chunk carried the member. */
+    const aia_llm_safety_rating *safety;
+    size_t n_safety;
+    int has_safety;
     int has_usage;
     /* Gemini reports running totals in every chunk: keep the last one, do
      * not add them up. OpenAI reports usage once, in the final chunk. */
     aia_llm_usage usage;
     int done;          /* OpenAI's "data: [DONE]" terminator */
 } aia_llm_chunk;
+
+/* What a finished call reports besides its text. Chunks' memory lasts one
+ * chunk; a result copies what it keeps, so it lives as long as its owner.
+ * Over-long strings are cut at a UTF-8 boundary. */
+#define AIA_LLM_MAX_SAFETY 16
+typedef struct aia_llm_result {
+    aia_llm_finish finish;
+    aia_llm_usage usage; /* zeros when the provider gave none */
+    int has_usage;
+    /* For OTHER and SAFETY: the provider's message (Gemini's finishMessage
+     * or blockReasonMessage), else its own reason ("RECITATION",
+     * "content_filter"); "" otherwise. */
+    char finish_message[512];
+    char response_id[128];
+    struct {
+        char category[48];
+        char probability[32]; /* "" when the provider gave none */
+        int blocked;
+    } safety[AIA_LLM_MAX_SAFETY];
+    size_t n_safety;
+} aia_llm_result;
+
+/* Folds one chunk into r (zero r first): a finish reason and its message
+ * replace earlier ones; usage is a running total, the last one wins; the
+ * response id and safety ratings too (ratings beyond AIA_LLM_MAX_SAFETY are
+ * dropped). */
+void aia_llm_result_take(aia_llm_result *r, const aia_llm_chunk *ch);
 
 /* ---- Gemini (generateContent, streamGenerateContent, countTokens) ---------- */
 
@@ -150,9 +195,10 @@ aia_status aia_llm_gemini_build_count_tokens(aia_llm_gemini_flavor flavor, const
  * STOP, MAX_TOKENS → MAX_TOKENS, SAFETY, BLOCKLIST, PROHIBITED_CONTENT,
  * SPII, IMAGE_SAFETY → SAFETY, anything else (RECITATION, LANGUAGE, ...) →
  * OTHER; a prompt blocked by promptFeedback.blockReason finishes with
- * SAFETY, or OTHER for non-safety reasons), and usageMetadata
- * (promptTokenCount, candidatesTokenCount, totalTokenCount; absent counts
- * are 0). */
+ * SAFETY, or OTHER for non-safety reasons), its finishMessage and
+ * safetyRatings (the prompt feedback's for a blocked prompt), responseId,
+ * and usageMetadata (promptTokenCount, candidatesTokenCount,
+ * totalTokenCount; absent counts are 0). */
 aia_status aia_llm_gemini_parse_response(const char *json, size_t len, aia_arena *arena, aia_llm_chunk *out,
                                          aia_error *err);
 
@@ -214,7 +260,7 @@ aia_status aia_llm_openai_build_request(const aia_llm_request *req, int stream, 
                                         aia_error *err);
 
 /* Parses one streamed chunk (one SSE event's data): "[DONE]" sets done;
- * otherwise choices[0].delta.content, choices[0].finish_reason (stop →
+ * otherwise id (response_id), choices[0].delta.content, choices[0].finish_reason (stop →
  * STOP, length → MAX_TOKENS, content_filter → SAFETY, others → OTHER) and
  * a non-null usage (prompt_tokens, completion_tokens, total_tokens).
  * Empty choices (the usage-only final chunk) are fine. */

@@ -127,3 +127,49 @@ aia_status wire_count(const aia_json_value *obj, const char *key, const char *pa
     *out = n;
     return AIA_OK;
 }
+
+aia_status wire_opt_string(const aia_json_value *obj, const char *key, const char *path, const char **out,
+                           aia_error *err)
+{
+    const aia_json_value *v = aia_json_object_get(obj, key);
+    *out = NULL;
+    if (!v || v->type == AIA_JSON_NULL) return AIA_OK;
+    if (v->type != AIA_JSON_STRING) return wire_type_error(path, "a string", err);
+    *out = v->u.str;
+    return AIA_OK;
+}
+
+/* Copies src into dst[cap], cut at a UTF-8 character boundary. */
+static void copy_cut(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap) {
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80) n--; /* src[n] starts the cut character */
+    }
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+void aia_llm_result_take(aia_llm_result *r, const aia_llm_chunk *ch)
+{
+    if (ch->finish != AIA_LLM_FINISH_NONE) {
+        r->finish = ch->finish;
+        const char *msg = ch->finish_message ? ch->finish_message : ch->finish_raw;
+        int explain = ch->finish == AIA_LLM_FINISH_OTHER || ch->finish == AIA_LLM_FINISH_SAFETY;
+        copy_cut(r->finish_message, sizeof r->finish_message, explain && msg ? msg : "");
+    }
+    if (ch->has_usage) {
+        r->usage = ch->usage;
+        r->has_usage = 1;
+    }
+    if (ch->response_id) copy_cut(r->response_id, sizeof r->response_id, ch->response_id);
+    if (!ch->has_safety || ch->n_safety == 0) return;
+    r->n_safety = ch->n_safety < AIA_LLM_MAX_SAFETY ? ch->n_safety : AIA_LLM_MAX_SAFETY;
+    for (size_t i = 0; i < r->n_safety; i++) {
+        const aia_llm_safety_rating *in = &ch->safety[i];
+        copy_cut(r->safety[i].category, sizeof r->safety[i].category, in->category);
+        copy_cut(r->safety[i].probability, sizeof r->safety[i].probability, in->probability ? in->probability : "");
+        r->safety[i].blocked = in->blocked;
+    }
+}

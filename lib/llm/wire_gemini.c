@@ -232,6 +232,31 @@ static aia_status read_parts(const aia_json_value *content, aia_arena *arena, ai
     return AIA_OK;
 }
 
+/* A safetyRatings array ({category, probability, blocked} each) at `path`. */
+static aia_status read_safety(const aia_json_value *owner, const char *path, aia_arena *arena, aia_llm_chunk *out,
+                              aia_error *err)
+{
+    const aia_json_value *a = aia_json_object_get(owner, "safetyRatings");
+    if (!a || a->type == AIA_JSON_NULL) return AIA_OK;
+    if (a->type != AIA_JSON_ARRAY) return wire_type_error(path, "an array", err);
+    aia_llm_safety_rating *r = a->len ? aia_arena_alloc(arena, a->len * sizeof *r) : NULL;
+    if (a->len && !r) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory reading %s", path);
+    for (size_t i = 0; i < a->len; i++) {
+        const aia_json_value *e = &a->u.items[i];
+        if (e->type != AIA_JSON_OBJECT) return wire_type_error(path, "an array of objects", err);
+        aia_status st = wire_opt_string(e, "category", "safetyRatings[].category", &r[i].category, err);
+        if (st == AIA_OK) st = wire_opt_string(e, "probability", "safetyRatings[].probability", &r[i].probability, err);
+        if (st != AIA_OK) return st;
+        if (!r[i].category) r[i].category = "HARM_CATEGORY_UNSPECIFIED";
+        const aia_json_value *b = aia_json_object_get(e, "blocked");
+        r[i].blocked = b && b->type == AIA_JSON_TRUE;
+    }
+    out->safety = r;
+    out->n_safety = a->len;
+    out->has_safety = 1;
+    return AIA_OK;
+}
+
 static aia_status read_candidate(const aia_json_value *root, aia_arena *arena, aia_llm_chunk *out, aia_error *err)
 {
     const aia_json_value *cands = aia_json_object_get(root, "candidates");
@@ -253,11 +278,14 @@ static aia_status read_candidate(const aia_json_value *root, aia_arena *arena, a
             out->finish_raw = fr->u.str;
         }
     }
-    return AIA_OK;
+    aia_status st = wire_opt_string(c, "finishMessage", "candidates[0].finishMessage", &out->finish_message, err);
+    if (st == AIA_OK) st = read_safety(c, "candidates[0].safetyRatings", arena, out, err);
+    return st;
 }
 
-/* A prompt blocked before any candidate: promptFeedback.blockReason. */
-static aia_status read_block(const aia_json_value *root, aia_llm_chunk *out, aia_error *err)
+/* A prompt blocked before any candidate: promptFeedback.blockReason, its
+ * message and safety ratings. */
+static aia_status read_block(const aia_json_value *root, aia_arena *arena, aia_llm_chunk *out, aia_error *err)
 {
     const aia_json_value *fb = aia_json_object_get(root, "promptFeedback");
     if (!fb || fb->type != AIA_JSON_OBJECT || out->finish != AIA_LLM_FINISH_NONE) return AIA_OK;
@@ -269,7 +297,10 @@ static aia_status read_block(const aia_json_value *root, aia_llm_chunk *out, aia
     if (out->finish == AIA_LLM_FINISH_STOP || out->finish == AIA_LLM_FINISH_MAX_TOKENS)
         out->finish = AIA_LLM_FINISH_OTHER;
     out->finish_raw = br->u.str;
-    return AIA_OK;
+    aia_status st = wire_opt_string(fb, "blockReasonMessage", "promptFeedback.blockReasonMessage",
+                                    &out->finish_message, err);
+    if (st == AIA_OK) st = read_safety(fb, "promptFeedback.safetyRatings", arena, out, err);
+    return st;
 }
 
 static aia_status read_usage(const aia_json_value *root, aia_llm_chunk *out, aia_error *err)
@@ -298,8 +329,9 @@ aia_status aia_llm_gemini_parse_response(const char *json, size_t len, aia_arena
     if (root->type != AIA_JSON_OBJECT) return wire_type_error("(top level)", "an object", err);
     st = aia_llm_error_from_json(root, err);
     if (st != AIA_OK) return st;
+    if ((st = wire_opt_string(root, "responseId", "responseId", &out->response_id, err)) != AIA_OK) return st;
     if ((st = read_candidate(root, arena, out, err)) != AIA_OK) return st;
-    if ((st = read_block(root, out, err)) != AIA_OK) return st;
+    if ((st = read_block(root, arena, out, err)) != AIA_OK) return st;
     return read_usage(root, out, err);
 }
 

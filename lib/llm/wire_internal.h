@@ -24,6 +24,10 @@ aia_status wire_parse(const char *json, size_t len, aia_arena *arena, const char
 /* A non-negative integer member (absent → *out = 0, AIA_OK); AIA_INTERNAL naming `path` otherwise. */
 aia_status wire_count(const aia_json_value *obj, const char *key, const char *path, int64_t *out,
                       aia_error *err);
+/* A string member: absent or null → *out = NULL, AIA_OK; AIA_INTERNAL
+ * naming `path` when it is another type. *out points into obj's arena. */
+aia_status wire_opt_string(const aia_json_value *obj, const char *key, const char *path, const char **out,
+                           aia_error *err);
 /* Type errors in upstream documents, naming the field. */
 aia_status wire_type_error(const char *path, const char *want, aia_error *err);
 

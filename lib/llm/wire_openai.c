@@ -160,6 +160,7 @@ static aia_status parse_doc(const char *json, size_t len, const char *which, aia
     if (st != AIA_OK) return st;
     if (root->type != AIA_JSON_OBJECT) return wire_type_error("(top level)", "an object", err);
     st = aia_llm_error_from_json(root, err);
+    if (st == AIA_OK) st = wire_opt_string(root, "id", "id", &out->response_id, err);
     if (st == AIA_OK) st = read_choice(root, which, arena, out, err);
     if (st == AIA_OK) st = read_usage(root, out, err);
     return st;

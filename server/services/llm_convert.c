@@ -7,6 +7,7 @@
  * settings go through as the enum value names Gemini uses, the threshold
  * without the proto's HARM_BLOCK_THRESHOLD_ prefix. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/pbjson/json.h"
@@ -186,11 +187,34 @@ void aia_llm_usage_fill(Aia__V1__TokenUsage *out, const aia_llm_usage *u)
     out->reasoning_tokens = clamp32(u->total_tokens - u->prompt_tokens - u->output_tokens);
 }
 
-Aia__V1__TokenUsage *aia_llm_usage_to_api(aia_arena *a, const aia_llm_usage *u)
+/* The enum value named prefix + name (or name alone), else 0 (UNSPECIFIED). */
+static int enum_value(const ProtobufCEnumDescriptor *d, const char *prefix, const char *name)
 {
-    Aia__V1__TokenUsage *out = aia_arena_alloc(a, sizeof *out);
-    if (out) aia_llm_usage_fill(out, u);
-    return out;
+    char full[96];
+    const ProtobufCEnumValue *v = NULL;
+    if (strncmp(name, prefix, strlen(prefix)) == 0) v = protobuf_c_enum_descriptor_get_value_by_name(d, name);
+    else if (snprintf(full, sizeof full, "%s%s", prefix, name) < (int)sizeof full)
+        v = protobuf_c_enum_descriptor_get_value_by_name(d, full);
+    return v ? v->value : 0;
+}
+
+void aia_llm_api_end_fill(aia_llm_api_end *e, const aia_llm_result *res)
+{
+    memset(e, 0, sizeof *e);
+    e->finish_reason = aia_llm_finish_to_api(res->finish);
+    aia_llm_usage_fill(&e->usage, &res->usage);
+    e->response_id = (char *)res->response_id;
+    e->finish_message = (char *)res->finish_message;
+    for (size_t i = 0; i < res->n_safety && i < AIA_LLM_MAX_SAFETY; i++) {
+        Aia__V1__SafetyRating *r = &e->ratings[i];
+        aia__v1__safety_rating__init(r);
+        r->category = enum_value(&aia__v1__harm_category__descriptor, "HARM_CATEGORY_", res->safety[i].category);
+        r->probability =
+            enum_value(&aia__v1__harm_probability__descriptor, "HARM_PROBABILITY_", res->safety[i].probability);
+        r->blocked = res->safety[i].blocked != 0;
+        e->rating_ptrs[i] = r;
+        e->n_ratings++;
+    }
 }
 
 void aia_llm_append_text(aia_strbuf *sb, const char *text, size_t len)

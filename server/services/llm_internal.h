@@ -36,11 +36,40 @@ aia_status aia_llm_request_from_api(aia_arena *a, const aia_llm_api_request *in,
 
 /* lib/llm's finish reason as the API's enum. */
 Aia__V1__FinishReason aia_llm_finish_to_api(aia_llm_finish f);
-/* Usage in the arena; reasoning tokens are what total counts beyond the
- * prompt and the output (Gemini's thoughts). */
-Aia__V1__TokenUsage *aia_llm_usage_to_api(aia_arena *a, const aia_llm_usage *u);
-/* Same, into a caller-owned message (no arena: callback threads). */
+/* Usage into a caller-owned message; reasoning tokens are what total counts
+ * beyond the prompt and the output (Gemini's thoughts). */
 void aia_llm_usage_fill(Aia__V1__TokenUsage *out, const aia_llm_usage *u);
+
+/* The end of a call in the API's terms: the fields GenerateResponse and
+ * StreamGenerateResponse share (finish_reason, usage, safety_ratings,
+ * response_id, finish_message). Caller-owned, no allocation (the provider's
+ * callback threads have no arena); pointers into `res`, which must outlive
+ * the message it is applied to. */
+typedef struct aia_llm_api_end {
+    Aia__V1__FinishReason finish_reason;
+    Aia__V1__TokenUsage usage;
+    Aia__V1__SafetyRating ratings[AIA_LLM_MAX_SAFETY];
+    Aia__V1__SafetyRating *rating_ptrs[AIA_LLM_MAX_SAFETY];
+    size_t n_ratings;
+    char *response_id, *finish_message;
+} aia_llm_api_end;
+
+/* Gemini's category and probability names map to HarmCategory and
+ * HarmProbability ("NEGLIGIBLE" and "HARM_PROBABILITY_NEGLIGIBLE" alike);
+ * names the enums lack become UNSPECIFIED. */
+void aia_llm_api_end_fill(aia_llm_api_end *e, const aia_llm_result *res);
+
+/* Sets m's shared end fields from e (m is a GenerateResponse or a
+ * StreamGenerateResponse, whose fields have the same names). */
+#define AIA_LLM_API_END_APPLY(m, e)                     \
+    do {                                                \
+        (m)->finish_reason = (e)->finish_reason;        \
+        (m)->usage = &(e)->usage;                       \
+        (m)->n_safety_ratings = (e)->n_ratings;         \
+        (m)->safety_ratings = (e)->rating_ptrs;         \
+        (m)->response_id = (e)->response_id;            \
+        (m)->finish_message = (e)->finish_message;      \
+    } while (0)
 
 /* Appends generated text with each byte that is not part of valid UTF-8
  * replaced by U+FFFD: proto3 strings must be UTF-8, and a client (grpcio,

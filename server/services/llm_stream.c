@@ -184,8 +184,7 @@ static void finish_locked(llm_slot *s, aia_status code, const char *message)
 typedef struct finisher {
     llm_slot *s;
     aia_rpc *rpc;
-    aia_llm_finish finish;
-    aia_llm_usage usage;
+    aia_llm_result result;
     char *text;
 } finisher;
 
@@ -194,14 +193,13 @@ static void *finisher_main(void *arg)
     finisher *f = arg;
     llm_slot *s = f->s;
     Aia__V1__StreamGenerateResponse m;
-    Aia__V1__TokenUsage u;
+    aia_llm_api_end end;
     pthread_mutex_lock(&s->mu);
     message_init(s, &m);
     pthread_mutex_unlock(&s->mu);
     m.text = f->text;
-    m.finish_reason = aia_llm_finish_to_api(f->finish);
-    aia_llm_usage_fill(&u, &f->usage);
-    m.usage = &u;
+    aia_llm_api_end_fill(&end, &f->result);
+    AIA_LLM_API_END_APPLY(&m, &end);
     /* The rpc stays ours until finish: the slot's stop callback only cancels the (done) call. */
     aia_status st = aia_rpc_send(f->rpc, &m.base, AIA_SEND_WAIT);
     pthread_mutex_lock(&s->mu);
@@ -213,12 +211,13 @@ static void *finisher_main(void *arg)
 }
 
 /* Under mu: hands the final message to a finisher thread; 0 if none could start. */
-static int start_finisher_locked(llm_slot *s, aia_llm_finish finish, const aia_llm_usage *usage)
+static int start_finisher_locked(llm_slot *s, const aia_llm_result *res)
 {
     finisher *f = calloc(1, sizeof *f);
     if (!f) return 0;
-    *f = (finisher){.s = s, .rpc = s->rpc, .finish = finish};
-    if (usage) f->usage = *usage;
+    f->s = s;
+    f->rpc = s->rpc;
+    f->result = *res;
     f->text = strdup(s->pending.data ? s->pending.data : "");
     pthread_attr_t attr;
     pthread_t t;
@@ -236,8 +235,7 @@ static int start_finisher_locked(llm_slot *s, aia_llm_finish finish, const aia_l
     return 1;
 }
 
-static void on_done(void *user, aia_status status, aia_llm_finish finish, const aia_llm_usage *usage,
-                    const aia_error *err)
+static void on_done(void *user, aia_status status, const aia_llm_result *res, const aia_error *err)
 {
     llm_slot *s = user;
     pthread_mutex_lock(&s->mu);
@@ -255,14 +253,13 @@ static void on_done(void *user, aia_status status, aia_llm_finish finish, const 
         return;
     }
     Aia__V1__StreamGenerateResponse m;
-    Aia__V1__TokenUsage u;
+    aia_llm_api_end end;
     message_init(s, &m);
     m.text = (char *)(s->pending.data && !s->pending.oom ? s->pending.data : "");
-    m.finish_reason = aia_llm_finish_to_api(finish);
-    aia_llm_usage_fill(&u, usage);
-    m.usage = &u;
+    aia_llm_api_end_fill(&end, res);
+    AIA_LLM_API_END_APPLY(&m, &end);
     aia_status st = aia_rpc_send(s->rpc, &m.base, AIA_SEND_NOWAIT);
-    if (st == AIA_RESOURCE_EXHAUSTED && start_finisher_locked(s, finish, usage)) {
+    if (st == AIA_RESOURCE_EXHAUSTED && start_finisher_locked(s, res)) {
         pthread_mutex_unlock(&s->mu);
         return;
     }
@@ -372,8 +369,7 @@ typedef struct collect {
     aia_strbuf text;
     int done;
     aia_status status;
-    aia_llm_finish finish;
-    aia_llm_usage usage;
+    aia_llm_result result;
     aia_error err;
 } collect;
 
@@ -385,14 +381,12 @@ static void collect_text(void *user, const char *text, size_t len)
     pthread_mutex_unlock(&c->mu);
 }
 
-static void collect_done(void *user, aia_status status, aia_llm_finish finish, const aia_llm_usage *usage,
-                         const aia_error *err)
+static void collect_done(void *user, aia_status status, const aia_llm_result *res, const aia_error *err)
 {
     collect *c = user;
     pthread_mutex_lock(&c->mu);
     c->status = status;
-    c->finish = finish;
-    if (usage) c->usage = *usage;
+    if (res) c->result = *res;
     if (status != AIA_OK) aia_error_set(&c->err, status, "%s", err ? err->message : aia_status_name(status));
     c->done = 1;
     pthread_cond_signal(&c->cv);
@@ -430,12 +424,18 @@ static aia_status fill_generate(aia_rpc *rpc, collect *c, const char *model, con
     if (c->status != AIA_OK) return aia_error_set(err, c->status, "%s", c->err.message);
     if (c->text.oom) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory collecting generated text");
     aia_arena *a = aia_rpc_arena(rpc);
+    /* The response is serialised after the handler returns: its end fields
+     * live in the rpc's arena, not on this stack. */
+    aia_llm_api_end *end = aia_arena_alloc(a, sizeof *end);
+    aia_llm_result *res = aia_arena_alloc(a, sizeof *res);
+    if (!end || !res) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory building the response");
+    *res = c->result;
+    aia_llm_api_end_fill(end, res);
+    AIA_LLM_API_END_APPLY(out, end);
     out->text = aia_arena_strdup(a, c->text.data ? c->text.data : "");
-    out->finish_reason = aia_llm_finish_to_api(c->finish);
-    out->usage = aia_llm_usage_to_api(a, &c->usage);
     out->model = aia_arena_strdup(a, model);
     out->provider = aia_arena_strdup(a, provider ? provider : "");
-    if (!out->text || !out->usage || !out->model || !out->provider)
+    if (!out->text || !out->model || !out->provider)
         return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory building the response");
     return AIA_OK;
 }

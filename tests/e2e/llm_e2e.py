@@ -136,6 +136,13 @@ def finish_name(value):
     return CONTRACT.pool.FindEnumTypeByName("aia.v1.FinishReason").values_by_number[value].name
 
 
+def ratings_of(msg):
+    """A message's safety_ratings as {category name: (probability name, blocked)}."""
+    cat = CONTRACT.pool.FindEnumTypeByName("aia.v1.HarmCategory").values_by_number
+    prob = CONTRACT.pool.FindEnumTypeByName("aia.v1.HarmProbability").values_by_number
+    return {cat[r.category].name: (prob[r.probability].name, r.blocked) for r in msg.safety_ratings}
+
+
 # ---- a tiny local model --------------------------------------------------------
 
 N_LAYER, N_EMBD, N_HEAD, N_HEAD_KV, HEAD_DIM, N_FF = 2, 64, 4, 2, 16, 96

@@ -61,6 +61,17 @@ def test_generate_unary_and_json(srv):
     assert got["text"] == "Hello, world!" and got["provider"] == "openai", got
 
 
+@pytest.mark.parametrize("stream", [True, False])
+def test_safety_stop_says_why(srv, stream):
+    """A SAFETY stop is a finish, not an error: exit 0, the text so far on
+    stdout, and the provider's message and the blocked category on stderr."""
+    args = ["llm", "generate", "--model", "gemini-api/gemini-safety-cli"] + (["--stream"] if stream else []) + ["x"]
+    p = e2e.run_cli(*args, server=srv.address)
+    assert p.returncode == 0 and p.stdout == "Well, \n", e2e.describe_proc(p)
+    assert ("finish SAFETY (The response was blocked: harassment.; blocked: HARASSMENT HIGH); tokens:"
+            in p.stderr), p.stderr
+
+
 def test_errors(srv):
     p = e2e.run_cli("llm", "generate", "--model", "text-bison", "--stream", "hi", server=srv.address)
     assert p.returncode == 1 and p.stderr.startswith("aia: NOT_FOUND: "), e2e.describe_proc(p)

@@ -97,6 +97,40 @@ def test_generate_unary(ch, srv):
     assert r.usage.prompt_tokens > 0 and r.usage.output_tokens > 0, r.usage
 
 
+def test_response_id_and_safety_ratings_reach_the_client(ch, srv):
+    """Gemini's responseId and candidates' safetyRatings come back in the
+    last stream message and in Generate's answer; OpenAI's chunk id too."""
+    res = le.stream(ch, "gemini-2.5-flash-ratings")
+    assert res.code == OK, f"{res}{srv.diag(30)}"
+    last = res.responses[-1]
+    assert last.response_id.startswith("resp-") and len(last.response_id) == 17, last
+    ratings = le.ratings_of(last)
+    assert ratings.get("HARM_CATEGORY_HARASSMENT") == ("HARM_PROBABILITY_NEGLIGIBLE", False), ratings
+    assert len(ratings) == 4, ratings
+    assert last.finish_message == "", "no message for a normal STOP"
+    g = le.generate(ch, "gemini-api/gemini-2.5-flash-ratings")
+    assert g.code == OK and g.response.response_id == last.response_id, g
+    assert len(g.response.safety_ratings) == 4, g.response
+    o = le.generate(ch, "openai/gpt-ids")
+    assert o.code == OK and o.response.response_id == "chatcmpl-test", o.response
+
+
+@pytest.mark.parametrize("model,message", [
+    ("gemini-2.5-flash-safety", "The response was blocked: harassment."),
+    ("gemini-2.5-flash-blocked-prompt", "The prompt was blocked: harassment."),
+])
+def test_safety_block_says_which_category_and_why(ch, srv, model, message):
+    """A response stopped for SAFETY, and a prompt blocked before any
+    candidate, finish FINISH_REASON_SAFETY (not an error, not truncated)
+    with the provider's message and the blocked category's rating."""
+    for res in (le.stream(ch, model), le.generate(ch, model)):
+        assert res.code == OK, f"{res}{srv.diag(30)}"
+        end = res.responses[-1]
+        assert le.finish_name(end.finish_reason) == "FINISH_REASON_SAFETY", end
+        assert end.finish_message == message, end
+        assert le.ratings_of(end)["HARM_CATEGORY_HARASSMENT"] == ("HARM_PROBABILITY_HIGH", True), end
+
+
 def test_retired_model_is_not_found_with_upstream_message(ch):
     res = le.stream(ch, "text-bison")
     assert res.code == grpc.StatusCode.NOT_FOUND, res

@@ -23,6 +23,10 @@ Behaviour is chosen by the model name (substring match, see behaviour()):
   truncated 2 chunks, then EOF without a finish reason
   cut       1 chunk, then half an event      maxtokens  finish MAX_TOKENS
   crlf      CRLF line ends                   stream-error  200, then an error object
+  safety    1 chunk, then finishReason SAFETY with a finishMessage and a
+            blocked HARM_CATEGORY_HARASSMENT rating (Gemini only)
+  blocked-prompt  no candidates: promptFeedback.blockReason SAFETY, its
+            message and ratings (Gemini only)
   fail-429-then-ok / fail-500-then-ok   the first 2 requests of that exact
             model name fail, later ones succeed
   fail-after-token   1 chunk, then the connection drops (every time)
@@ -33,7 +37,10 @@ Behaviour is chosen by the model name (substring match, see behaviour()):
             (default 20) MS milliseconds apart (default 50), each chunk's
             TEXT its send time: "<time.time_ns()> ", so the stamp survives
             any proxy that keeps only the text
-Every chunk carries "aiaSentNs": its send time (time.time_ns()).
+Every chunk carries "aiaSentNs": its send time (time.time_ns()); Gemini
+chunks carry candidates[0].safetyRatings (all NEGLIGIBLE unless blocked)
+and a responseId derived from the model name ("resp-" + 12 hex digits of
+its SHA-256), as Gemini does.
 
 Usage: upstream.py --port-file FILE [--port N] [--openai-key K]
 (writes the bound port to FILE once listening).
@@ -124,7 +131,7 @@ def check_jwt(assertion, token_uri):
 
 def behaviour(model):
     for name in ("fail-429-then-ok", "fail-500-then-ok", "fail-after-token", "stream-error", "slow",
-                 "bursty", "truncated", "cut", "maxtokens", "crlf", "stamped"):
+                 "bursty", "truncated", "cut", "maxtokens", "crlf", "stamped", "blocked-prompt", "safety"):
         if name in model:
             return name
     # PaLM and Codey models were retired by Google: Vertex answers 404.
@@ -134,14 +141,41 @@ def behaviour(model):
     return "err-" + m.group(1) if m else "default"
 
 
-def gemini_chunk(text, i, n, finish=None, prompt=5):
-    c = {"candidates": [{"content": {"role": "model", "parts": [{"text": text}]}, "index": 0}],
+def safety_ratings(blocked_category=None):
+    """Gemini's candidates[].safetyRatings: every category NEGLIGIBLE, or
+    the blocked one HIGH with "blocked": true."""
+    out = []
+    for cat in ("HARM_CATEGORY_HATE_SPEECH", "HARM_CATEGORY_DANGEROUS_CONTENT", "HARM_CATEGORY_HARASSMENT",
+                "HARM_CATEGORY_SEXUALLY_EXPLICIT"):
+        r = {"category": cat, "probability": "NEGLIGIBLE", "probabilityScore": 0.03,
+             "severity": "HARM_SEVERITY_NEGLIGIBLE", "severityScore": 0.02}
+        if cat == blocked_category:
+            r.update({"probability": "HIGH", "probabilityScore": 0.97, "blocked": True})
+        out.append(r)
+    return out
+
+
+def gemini_chunk(text, i, n, finish=None, prompt=5, model=""):
+    c = {"candidates": [{"content": {"role": "model", "parts": [{"text": text}]}, "index": 0,
+                         "safetyRatings": safety_ratings()}],
          "usageMetadata": {"promptTokenCount": prompt, "candidatesTokenCount": i + 1,
                            "totalTokenCount": prompt + i + 1},
+         "modelVersion": model, "responseId": "resp-" + hashlib.sha256(model.encode()).hexdigest()[:12],
          "aiaSentNs": time.time_ns()}
     if finish:
         c["candidates"][0]["finishReason"] = finish
+    if finish == "SAFETY":
+        c["candidates"][0]["safetyRatings"] = safety_ratings("HARM_CATEGORY_HARASSMENT")
+        c["candidates"][0]["finishMessage"] = "The response was blocked: harassment."
     return c
+
+
+def gemini_blocked_prompt(model):
+    """A prompt blocked before any candidate: promptFeedback only."""
+    return {"promptFeedback": {"blockReason": "SAFETY", "blockReasonMessage": "The prompt was blocked: harassment.",
+                               "safetyRatings": safety_ratings("HARM_CATEGORY_HARASSMENT")},
+            "usageMetadata": {"promptTokenCount": 5, "totalTokenCount": 5},
+            "modelVersion": model, "responseId": "resp-" + hashlib.sha256(model.encode()).hexdigest()[:12]}
 
 
 def openai_chunk(text, finish=None):
@@ -269,10 +303,12 @@ class Handler(BaseHTTPRequestHandler):
         if (b == "fail-429-then-ok" or b == "fail-500-then-ok") and n <= 2:
             code = 429 if "429" in b else 500
             return self.send_json(code, google_error(code, model))
+        if b == "blocked-prompt" and method == "generateContent":
+            return self.send_json(200, gemini_blocked_prompt(model))
         chunks = self.plan(b)
         if method == "generateContent":
             text = "".join(t for t, _ in chunks)
-            return self.send_json(200, gemini_chunk(text, len(chunks) - 1, 1, chunks[-1][1]))
+            return self.send_json(200, gemini_chunk(text, len(chunks) - 1, 1, chunks[-1][1], model=model))
         sse = "alt=sse" in query
         self.start_stream("text/event-stream" if sse else "application/json")
         eol = "\r\n" if b == "crlf" else "\n"
@@ -280,7 +316,8 @@ class Handler(BaseHTTPRequestHandler):
         for i, (text, finish) in enumerate(chunks):
             if b == "slow" and i:
                 time.sleep(0.1)
-            doc = json.dumps(gemini_chunk(text, i, len(chunks), finish))
+            doc = json.dumps(gemini_blocked_prompt(model) if b == "blocked-prompt"
+                             else gemini_chunk(text, i, len(chunks), finish, model=model))
             piece = ("data: " + doc + eol + eol) if sse else (("[" if first else ",") + doc)
             first = False
             if b == "bursty":
@@ -313,8 +350,10 @@ class Handler(BaseHTTPRequestHandler):
             return [("b%d " % i, "STOP" if i == 199 else None) for i in range(200)]
         if b == "truncated":
             return [("Hello", None), (", ", None)]
-        if b in ("cut", "fail-after-token", "stream-error"):
+        if b in ("cut", "fail-after-token", "stream-error", "blocked-prompt"):
             return [("partial", None)]
+        if b == "safety":
+            return [("Well, ", None), ("", "SAFETY")]
         finish = "MAX_TOKENS" if b == "maxtokens" else "STOP"
         return [("Hello", None), (", ", None), ("world", None), ("!", finish)]
 

@@ -51,15 +51,14 @@ static void on_text(void *user, const char *text, size_t len)
     pthread_mutex_unlock(&r->mu);
 }
 
-static void on_done(void *user, aia_status status, aia_llm_finish finish, const aia_llm_usage *usage,
-                    const aia_error *err)
+static void on_done(void *user, aia_status status, const aia_llm_result *res, const aia_error *err)
 {
     result *r = user;
     pthread_mutex_lock(&r->mu);
     r->done = 1;
     r->status = status;
-    r->finish = finish;
-    if (usage) r->usage = *usage;
+    r->finish = res->finish;
+    r->usage = res->usage;
     if (status != AIA_OK && err) snprintf(r->message, sizeof r->message, "%s", err->message);
     pthread_cond_broadcast(&r->cv);
     pthread_mutex_unlock(&r->mu);

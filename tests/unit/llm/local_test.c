@@ -201,13 +201,13 @@ static void on_text(void *user, const char *text, size_t len) {
     pthread_mutex_unlock(&r->mu);
 }
 
-static void on_done(void *user, aia_status st, aia_llm_finish f, const aia_llm_usage *u, const aia_error *err) {
+static void on_done(void *user, aia_status st, const aia_llm_result *res, const aia_error *err) {
     result *r = user;
     pthread_mutex_lock(&r->mu);
     r->done++;
     r->status = st;
-    r->finish = f;
-    r->usage = *u;
+    r->finish = res->finish;
+    r->usage = res->usage;
     snprintf(r->message, sizeof r->message, "%s", err ? err->message : "");
     pthread_cond_broadcast(&r->cv);
     pthread_mutex_unlock(&r->mu);

@@ -39,6 +39,7 @@ typedef struct result {
     aia_status st;
     aia_llm_finish finish;
     aia_llm_usage usage;
+    aia_llm_result res; /* the whole of it */
     aia_error err;
     int64_t done_ns;
 } result;
@@ -65,13 +66,13 @@ static void on_text(void *user, const char *text, size_t len) {
     pthread_mutex_unlock(&r->mu);
 }
 
-static void on_done(void *user, aia_status st, aia_llm_finish finish, const aia_llm_usage *usage,
-                    const aia_error *err) {
+static void on_done(void *user, aia_status st, const aia_llm_result *res, const aia_error *err) {
     result *r = user;
     pthread_mutex_lock(&r->mu);
     r->st = st;
-    r->finish = finish;
-    r->usage = *usage;
+    r->finish = res->finish;
+    r->usage = res->usage;
+    r->res = *res;
     r->err = *err;
     r->done++;
     r->done_ns = aia_time_mono_ns();
@@ -155,6 +156,22 @@ static void test_gemini_api_sse(void **state) {
     run(rm, "gemini-maxtokens", &r);
     assert_int_equal(r.st, AIA_OK);
     assert_int_equal(r.finish, AIA_LLM_FINISH_MAX_TOKENS);
+    res_free(&r);
+    /* The test upstream's response id and ratings, and its SAFETY stop. */
+    run(rm, "gemini-safety", &r);
+    assert_int_equal(r.st, AIA_OK);
+    assert_int_equal(r.finish, AIA_LLM_FINISH_SAFETY);
+    assert_string_equal(r.res.finish_message, "The response was blocked: harassment.");
+    assert_true(strncmp(r.res.response_id, "resp-", 5) == 0);
+    assert_int_equal(r.res.n_safety, 4);
+    int blocked = 0;
+    for (size_t i = 0; i < r.res.n_safety; i++)
+        if (r.res.safety[i].blocked) {
+            assert_string_equal(r.res.safety[i].category, "HARM_CATEGORY_HARASSMENT");
+            assert_string_equal(r.res.safety[i].probability, "HIGH");
+            blocked++;
+        }
+    assert_int_equal(blocked, 1);
     res_free(&r);
     aia_remote_free(rm);
 }
@@ -353,17 +370,16 @@ static void test_generate_unary(void **state) {
     aia_remote *rm = make_remote(AIA_REMOTE_VERTEX, 0, 2);
     aia_llm_request req = request("gemini-unary", "Say hello");
     aia_strbuf text = AIA_STRBUF_INIT;
-    aia_llm_finish finish;
-    aia_llm_usage usage;
+    aia_llm_result res;
     aia_error err;
-    aia_status st = aia_remote_generate(rm, &req, &text, &finish, &usage, &err);
+    aia_status st = aia_remote_generate(rm, &req, &text, &res, &err);
     if (st != AIA_OK) fail_msg("%s", err.message);
     assert_string_equal(aia_strbuf_cstr(&text), "Hello, world!");
-    assert_int_equal(finish, AIA_LLM_FINISH_STOP);
-    assert_int_equal(usage.total_tokens, 9);
+    assert_int_equal(res.finish, AIA_LLM_FINISH_STOP);
+    assert_int_equal(res.usage.total_tokens, 9);
     aia_strbuf_reset(&text);
     req = request("err-404", "x");
-    assert_int_equal(aia_remote_generate(rm, &req, &text, NULL, NULL, &err), AIA_NOT_FOUND);
+    assert_int_equal(aia_remote_generate(rm, &req, &text, NULL, &err), AIA_NOT_FOUND);
     aia_strbuf_free(&text);
     aia_remote_free(rm);
 }

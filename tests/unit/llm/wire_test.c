@@ -256,16 +256,30 @@ static void test_gemini_safety_and_other_stops(void **state)
     aia_arena a;
     aia_arena_init(&a, 0);
     aia_llm_chunk ch;
+    aia_llm_result res;
+    memset(&res, 0, sizeof res);
     parse_gemini_file("gemini_safety.json", &a, &ch);
     assert_int_equal(ch.finish, AIA_LLM_FINISH_SAFETY);
     assert_string_equal(ch.finish_raw, "SAFETY");
     assert_string_equal(ch.text, "I can");
     assert_int_equal(ch.usage.total_tokens, 14);
+    assert_int_equal(ch.n_safety, 2);
+    assert_string_equal(ch.safety[0].category, "HARM_CATEGORY_DANGEROUS_CONTENT");
+    assert_string_equal(ch.safety[0].probability, "HIGH");
+    assert_true(ch.safety[0].blocked && !ch.safety[1].blocked);
+    assert_null(ch.finish_message);
+    aia_llm_result_take(&res, &ch);
+    assert_int_equal(res.finish, AIA_LLM_FINISH_SAFETY);
+    assert_string_equal(res.finish_message, "SAFETY"); /* no message: the raw reason explains */
+    assert_int_equal(res.n_safety, 2);
+    assert_string_equal(res.safety[1].category, "HARM_CATEGORY_HATE_SPEECH");
     parse_gemini_file("gemini_prompt_blocked.json", &a, &ch);
     assert_int_equal(ch.finish, AIA_LLM_FINISH_SAFETY);
     assert_string_equal(ch.finish_raw, "PROHIBITED_CONTENT");
     assert_string_equal(ch.text, "");
     assert_int_equal(ch.usage.prompt_tokens, 7);
+    assert_int_equal(ch.n_safety, 1); /* the prompt feedback's ratings */
+    assert_string_equal(ch.safety[0].category, "HARM_CATEGORY_SEXUALLY_EXPLICIT");
     static const struct {
         const char *reason;
         aia_llm_finish want;
@@ -281,6 +295,50 @@ static void test_gemini_safety_and_other_stops(void **state)
         if (ch.finish != cases[i].want)
             fail_msg("%s gave %s", cases[i].reason, aia_llm_finish_name(ch.finish));
     }
+    aia_arena_destroy(&a);
+}
+
+/* The end of a call folds chunk by chunk: finish and its message, the
+ * last usage, the response id, the last ratings; long strings are cut on a
+ * UTF-8 boundary. */
+static void test_result_folds_chunks(void **state)
+{
+    (void)state;
+    aia_arena a;
+    aia_arena_init(&a, 0);
+    aia_llm_chunk ch;
+    aia_llm_result res;
+    aia_error err;
+    memset(&res, 0, sizeof res);
+    const char *first = "{\"responseId\":\"r-1\",\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"a\"}]},"
+                        "\"safetyRatings\":[{\"category\":\"HARM_CATEGORY_HARASSMENT\",\"probability\":\"LOW\"}]}],"
+                        "\"usageMetadata\":{\"promptTokenCount\":3,\"totalTokenCount\":4}}";
+    assert_int_equal(aia_llm_gemini_parse_response(first, strlen(first), &a, &ch, &err), AIA_OK);
+    assert_string_equal(ch.response_id, "r-1");
+    aia_llm_result_take(&res, &ch);
+    const char *last = "{\"candidates\":[{\"finishReason\":\"RECITATION\",\"finishMessage\":\"recited \u00e9\"}],"
+                       "\"usageMetadata\":{\"promptTokenCount\":3,\"totalTokenCount\":9}}";
+    assert_int_equal(aia_llm_gemini_parse_response(last, strlen(last), &a, &ch, &err), AIA_OK);
+    aia_llm_result_take(&res, &ch);
+    assert_int_equal(res.finish, AIA_LLM_FINISH_OTHER);
+    assert_string_equal(res.finish_message, "recited \xc3\xa9");
+    assert_int_equal(res.usage.total_tokens, 9); /* running totals: the last */
+    assert_string_equal(res.response_id, "r-1");
+    assert_int_equal(res.n_safety, 1); /* a chunk without ratings keeps the earlier ones */
+    assert_string_equal(res.safety[0].probability, "LOW");
+    /* STOP carries no message; an over-long id is cut before a split character. */
+    char big[600];
+    memset(big, 0, sizeof big);
+    strcpy(big, "{\"id\":\"");
+    size_t n = strlen(big);
+    for (int i = 0; i < 200; i++, n += 2) memcpy(big + n, "\xc3\xa9", 2);
+    strcpy(big + n, "\",\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}");
+    assert_int_equal(aia_llm_openai_parse_chunk(big, strlen(big), &a, &ch, &err), AIA_OK);
+    aia_llm_result_take(&res, &ch);
+    assert_int_equal(res.finish, AIA_LLM_FINISH_STOP);
+    assert_string_equal(res.finish_message, "");
+    assert_int_equal(strlen(res.response_id), sizeof res.response_id - 2); /* 126 bytes: 63 whole characters */
+    assert_int_equal(aia_json_utf8_check(res.response_id, strlen(res.response_id)), strlen(res.response_id));
     aia_arena_destroy(&a);
 }
 
@@ -712,6 +770,13 @@ static void test_malformed_documents(void **state)
         {OPENAI, "{\"usage\": {\"completion_tokens\": 1.5}}", "usage.completion_tokens\": 1.5 is not a token count"},
         {OPENAI, "[DONE] ", "upstream response: line 1, column 2"},
         {OPENAI, "{\"choices\": [{\"finish_reason\": true}]}", "choices[0].finish_reason\": expected a string"},
+        {OPENAI, "{\"id\": 7}", "field \"id\": expected a string"},
+        {GEMINI, "{\"responseId\": []}", "field \"responseId\": expected a string"},
+        {GEMINI, "{\"candidates\": [{\"safetyRatings\": {}}]}", "candidates[0].safetyRatings\": expected an array"},
+        {GEMINI, "{\"candidates\": [{\"safetyRatings\": [1]}]}", "expected an array of objects"},
+        {GEMINI, "{\"candidates\": [{\"safetyRatings\": [{\"category\": 2}]}]}", "safetyRatings[].category\": expected a string"},
+        {GEMINI, "{\"candidates\": [{\"finishMessage\": false}]}", "candidates[0].finishMessage\": expected a string"},
+        {GEMINI, "{\"promptFeedback\": {\"blockReason\": \"SAFETY\", \"safetyRatings\": 3}}", "promptFeedback.safetyRatings\": expected an array"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         aia_status st = cases[i].prov == GEMINI
@@ -758,6 +823,7 @@ int main(void)
         cmocka_unit_test(test_gemini_json_array_every_split),
         cmocka_unit_test(test_json_array_bad_streams),
         cmocka_unit_test(test_gemini_safety_and_other_stops),
+        cmocka_unit_test(test_result_folds_chunks),
         cmocka_unit_test(test_gemini_request_encoding),
         cmocka_unit_test(test_request_validation),
         cmocka_unit_test(test_gemini_count_tokens),
