@@ -165,8 +165,10 @@ aia_status aia_remote_stream(aia_remote *r, const aia_llm_request *req, const ai
     if (!cb || !cb->on_done) return aia_error_set(err, AIA_INVALID_ARGUMENT, "remote stream: on_done is required");
     aia_strbuf url = AIA_STRBUF_INIT, body = AIA_STRBUF_INIT;
     aia_status st;
+    aia_llm_request gemini = *req;
+    if (r->provider == AIA_REMOTE_GEMINI_API) gemini.n_labels = 0; /* Vertex-only member: the API refuses it */
     if (r->provider == AIA_REMOTE_OPENAI) st = aia_llm_openai_build_request(req, 1, &body, err);
-    else st = aia_llm_gemini_build_request(req, &body, err);
+    else st = aia_llm_gemini_build_request(&gemini, &body, err);
     if (st == AIA_OK) st = aia_remote_url(r, req->model, "streamGenerateContent", &url, err);
     if (st == AIA_OK) st = aia_remote_call_start(r, CALL_STREAM, url.data, &body, cb, NULL, out, err);
     aia_strbuf_free(&url);

@@ -83,6 +83,20 @@ typedef struct aia_llm_safety_setting {
     const char *threshold;
 } aia_llm_safety_setting;
 
+/* Vertex AI request labels (billing and filtering); checked by the caller
+ * (aia_llm_check_label), sent to Vertex only. */
+typedef struct aia_llm_label {
+    const char *key;
+    const char *value;
+} aia_llm_label;
+
+/* 0 when key/value are a valid Vertex label, else -1 with why[cap] saying
+ * what is wrong ("key does not start with a letter"): keys 1-63 bytes
+ * starting with a lowercase letter, values 0-63 bytes, both of lowercase
+ * letters, digits, '_', '-' or international (non-ASCII UTF-8) characters. */
+int aia_llm_check_label(const char *key, const char *value, char *why, size_t cap);
+#define AIA_LLM_MAX_LABELS 64
+
 typedef struct aia_llm_request {
     const char *model; /* provider's model name, NUL-terminated */
     const aia_llm_content *contents;
@@ -91,6 +105,8 @@ typedef struct aia_llm_request {
     aia_llm_generation_config config;
     const aia_llm_safety_setting *safety;
     size_t n_safety;
+    const aia_llm_label *labels; /* Vertex only: the other builders ignore them */
+    size_t n_labels;
 } aia_llm_request;
 
 /* ---- responses and chunks ---------------------------------------------------- */
@@ -178,7 +194,8 @@ typedef enum aia_llm_gemini_flavor {
 } aia_llm_gemini_flavor;
 
 /* The generateContent / streamGenerateContent body: contents, systemInstruction,
- * generationConfig, safetySettings. Roles must be "user" or "model"; every
+ * generationConfig, safetySettings, labels (when any: the Gemini API
+ * refuses the member, so its caller passes none). Roles must be "user" or "model"; every
  * content needs at least one part; inline data needs a mime type. */
 aia_status aia_llm_gemini_build_request(const aia_llm_request *req, aia_strbuf *out, aia_error *err);
 

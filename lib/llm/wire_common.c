@@ -173,3 +173,25 @@ void aia_llm_result_take(aia_llm_result *r, const aia_llm_chunk *ch)
         r->safety[i].blocked = in->blocked;
     }
 }
+
+/* Why s is not made of label characters (at most 63 bytes), or NULL. */
+static const char *label_chars(const char *s)
+{
+    size_t n = strlen(s);
+    if (n > 63) return "is longer than 63 bytes";
+    if (aia_json_utf8_check(s, n) != n) return "is not UTF-8";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (!(*p >= 0x80 || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+            return "holds a character other than lowercase letters, digits, '_' and '-'";
+    return NULL;
+}
+
+int aia_llm_check_label(const char *key, const char *value, char *why, size_t cap)
+{
+    const char *k = !key[0] ? "is empty" : label_chars(key);
+    if (!k && (unsigned char)key[0] < 0x80 && !(key[0] >= 'a' && key[0] <= 'z')) k = "does not start with a letter";
+    const char *v = k ? NULL : label_chars(value);
+    if (!k && !v) return 0;
+    snprintf(why, cap, "%s %s", k ? "key" : "value", k ? k : v);
+    return -1;
+}

@@ -153,6 +153,22 @@ static aia_status put_safety(aia_strbuf *sb, const aia_llm_request *req, aia_err
     return AIA_OK;
 }
 
+static aia_status put_labels(aia_strbuf *sb, const aia_llm_request *req, aia_error *err)
+{
+    if (req->n_labels == 0) return AIA_OK;
+    aia_strbuf_puts(sb, ",\"labels\":{");
+    for (size_t i = 0; i < req->n_labels; i++) {
+        if (i) aia_strbuf_putc(sb, ',');
+        aia_status st = wire_string(sb, req->labels[i].key, strlen(req->labels[i].key), "labels key", err);
+        aia_strbuf_putc(sb, ':');
+        if (st == AIA_OK)
+            st = wire_string(sb, req->labels[i].value, strlen(req->labels[i].value), "labels value", err);
+        if (st != AIA_OK) return st;
+    }
+    aia_strbuf_putc(sb, '}');
+    return AIA_OK;
+}
+
 aia_status aia_llm_gemini_build_request(const aia_llm_request *req, aia_strbuf *out, aia_error *err)
 {
     aia_strbuf_putc(out, '{');
@@ -160,6 +176,7 @@ aia_status aia_llm_gemini_build_request(const aia_llm_request *req, aia_strbuf *
     if (st == AIA_OK) st = put_system(out, req, err);
     if (st == AIA_OK) st = put_config(out, &req->config, err);
     if (st == AIA_OK) st = put_safety(out, req, err);
+    if (st == AIA_OK) st = put_labels(out, req, err);
     if (st != AIA_OK) return st;
     aia_strbuf_putc(out, '}');
     return wire_check_oom(out, err);

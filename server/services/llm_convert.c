@@ -150,13 +150,42 @@ static aia_status safety_of(aia_arena *a, const aia_llm_api_request *in, aia_llm
     return AIA_OK;
 }
 
+/* A string field of a map entry, found through its descriptor. */
+static const char *entry_string(const ProtobufCMessage *m, const char *name)
+{
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(m->descriptor, name);
+    const char *s = f && f->type == PROTOBUF_C_TYPE_STRING ? *(char *const *)((const char *)m + f->offset) : NULL;
+    return s ? s : "";
+}
+
+static aia_status labels_of(aia_arena *a, const aia_llm_api_request *in, aia_llm_request *out, aia_error *err)
+{
+    if (!in->n_labels) return AIA_OK;
+    if (in->n_labels > AIA_LLM_MAX_LABELS)
+        return aia_error_set(err, AIA_INVALID_ARGUMENT, "labels: %zu labels, at most %d", in->n_labels,
+                             AIA_LLM_MAX_LABELS);
+    aia_llm_label *ls = aia_arena_alloc(a, in->n_labels * sizeof *ls);
+    if (!ls) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "out of memory converting labels");
+    for (size_t i = 0; i < in->n_labels; i++) {
+        ls[i].key = entry_string(in->labels[i], "key");
+        ls[i].value = entry_string(in->labels[i], "value");
+        char why[96];
+        if (aia_llm_check_label(ls[i].key, ls[i].value, why, sizeof why) != 0)
+            return aia_error_set(err, AIA_INVALID_ARGUMENT, "labels[\"%.64s\"]: %s", ls[i].key, why);
+    }
+    out->labels = ls;
+    out->n_labels = in->n_labels;
+    return AIA_OK;
+}
+
 aia_status aia_llm_request_from_api(aia_arena *a, const aia_llm_api_request *in, aia_llm_request *out,
                                     aia_error *err)
 {
     memset(out, 0, sizeof *out);
     out->model = in->model && in->model[0] ? in->model : AIA_LLM_DEFAULT_MODEL;
     if (contents_of(a, in, out, err) != AIA_OK || system_of(a, in->system_instruction, out, err) != AIA_OK ||
-        config_of(in->generation_config, &out->config, err) != AIA_OK || safety_of(a, in, out, err) != AIA_OK)
+        config_of(in->generation_config, &out->config, err) != AIA_OK || safety_of(a, in, out, err) != AIA_OK ||
+        labels_of(a, in, out, err) != AIA_OK)
         return err->code;
     return AIA_OK;
 }

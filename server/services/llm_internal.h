@@ -26,6 +26,10 @@ typedef struct aia_llm_api_request {
     const Aia__V1__GenerationConfig *generation_config;
     size_t n_safety_settings;
     Aia__V1__SafetySetting *const *safety_settings;
+    /* The request's map<string, string> labels: its entry messages (each
+     * request type has its own entry type; they are read by descriptor). */
+    size_t n_labels;
+    ProtobufCMessage *const *labels;
 } aia_llm_api_request;
 
 /* Converts into lib/llm's request, everything allocated in `a` or borrowed

@@ -324,7 +324,8 @@ void aia_llm_rpc_stream_generate(aia_rpc *rpc, const ProtobufCMessage *request)
 {
     const Aia__V1__StreamGenerateRequest *r = (const Aia__V1__StreamGenerateRequest *)request;
     aia_llm_api_request in = {r->model, r->n_contents, r->contents, r->system_instruction, r->generation_config,
-                              r->n_safety_settings, r->safety_settings};
+                              r->n_safety_settings, r->safety_settings,
+                              r->n_labels, (ProtobufCMessage *const *)r->labels};
     aia_error err = {0};
     aia_llm_request req;
     aia_llm *l = NULL;
@@ -445,7 +446,8 @@ aia_status aia_llm_rpc_generate(aia_rpc *rpc, const ProtobufCMessage *request, P
 {
     const Aia__V1__GenerateRequest *r = (const Aia__V1__GenerateRequest *)request;
     aia_llm_api_request in = {r->model, r->n_contents, r->contents, r->system_instruction, r->generation_config,
-                              r->n_safety_settings, r->safety_settings};
+                              r->n_safety_settings, r->safety_settings,
+                              r->n_labels, (ProtobufCMessage *const *)r->labels};
     aia_llm_request req;
     aia_llm *l = NULL;
     if (convert(rpc, &in, &req, &l, err) != AIA_OK) return err->code;

@@ -131,6 +131,25 @@ def test_safety_block_says_which_category_and_why(ch, srv, model, message):
         assert le.ratings_of(end)["HARM_CATEGORY_HARASSMENT"] == ("HARM_PROBABILITY_HIGH", True), end
 
 
+def test_labels_reach_vertex_only(ch, up):
+    """Request labels go to Vertex AI as its `labels` member; the Gemini API
+    (which refuses the member) and other providers get none; a label Vertex
+    would refuse is INVALID_ARGUMENT naming it, before any upstream call."""
+    labels = {"team": "fraud-ml", "cost_center": "cc-42", "région": "été"}
+    assert le.generate(ch, "gemini-2.5-flash-labels", labels=labels).code == OK
+    assert up.stats()["labels"]["gemini-2.5-flash-labels"] == labels
+    assert le.generate(ch, "gemini-api/gemini-api-labels", labels=labels).code == OK
+    assert up.stats()["labels"]["gemini-api-labels"] is None
+    assert le.generate(ch, "openai/gpt-labels", labels=labels).code == OK
+    for bad, why in [({"Team": "x"}, 'labels["Team"]: key holds a character other than lowercase letters'),
+                     ({"1st": "x"}, 'labels["1st"]: key does not start with a letter'),
+                     ({"team": "A B"}, 'labels["team"]: value holds a character'),
+                     ({"k": "v" * 64}, 'labels["k"]: value is longer than 63 bytes')]:
+        res = le.stream(ch, "gemini-2.5-flash-bad-labels", labels=bad)
+        assert res.code == grpc.StatusCode.INVALID_ARGUMENT and why in res.details, res
+    assert "gemini-2.5-flash-bad-labels" not in up.stats()["labels"]
+
+
 def test_retired_model_is_not_found_with_upstream_message(ch):
     res = le.stream(ch, "text-bison")
     assert res.code == grpc.StatusCode.NOT_FOUND, res

@@ -64,7 +64,7 @@ API_KEY = "test-api-key"
 
 LOCK = threading.Lock()
 STATS = {"requests": {}, "disconnects": {}, "token_requests": 0, "metadata_requests": 0,
-         "jwt_errors": [], "auth_headers": []}
+         "jwt_errors": [], "auth_headers": [], "labels": {}}  # labels: the last Gemini request's, per model
 TOKENS = set()
 OPTS = None
 
@@ -291,6 +291,8 @@ class Handler(BaseHTTPRequestHandler):
     # ---- Gemini ----
     def gemini(self, model, method, query, body):
         req = json.loads(body or b"{}")
+        with LOCK:
+            STATS["labels"][model] = req.get("labels")
         if method == "countTokens":
             contents = req.get("contents") or req.get("generateContentRequest", {}).get("contents", [])
             words = sum(len(p.get("text", "").split()) for c in contents for p in c.get("parts", []))

@@ -418,7 +418,39 @@ static void test_gemini_request_encoding(void **state)
     assert_int_equal(aia_llm_gemini_build_request(&r1, &sb, &err), AIA_OK);
     assert_string_equal(aia_strbuf_cstr(&sb), "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"inlineData\":"
                                               "{\"mimeType\":\"application/octet-stream\",\"data\":\"YQ==\"}}]}]}");
+    /* Labels close the body; the OpenAI body ignores them. */
+    const aia_llm_label labels[] = {{"team", "fraud-ml"}, {"r\xc3\xa9gion", ""}};
+    r1.labels = labels;
+    r1.n_labels = 2;
+    aia_strbuf_reset(&sb);
+    assert_int_equal(aia_llm_gemini_build_request(&r1, &sb, &err), AIA_OK);
+    assert_non_null(strstr(aia_strbuf_cstr(&sb), "}]}],\"labels\":{\"team\":\"fraud-ml\",\"r\xc3\xa9gion\":\"\"}}"));
+    assert_valid_json(aia_strbuf_cstr(&sb));
     aia_strbuf_free(&sb);
+}
+
+/* Vertex's label rules, with what is wrong named. */
+static void test_label_rules(void **state)
+{
+    (void)state;
+    char why[96];
+    assert_int_equal(aia_llm_check_label("team", "fraud-ml_2", why, sizeof why), 0);
+    assert_int_equal(aia_llm_check_label("\xc3\xa9t\xc3\xa9", "", why, sizeof why), 0); /* international */
+    static const struct {
+        const char *key, *value, *why;
+    } bad[] = {
+        {"", "v", "key is empty"},
+        {"Team", "v", "key holds a character other than lowercase letters, digits, '_' and '-'"},
+        {"1st", "v", "key does not start with a letter"},
+        {"_x", "v", "key does not start with a letter"},
+        {"k", "a b", "value holds a character other than lowercase letters, digits, '_' and '-'"},
+        {"k", "\xff", "value is not UTF-8"},
+        {"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk", "v", "key is longer than 63 bytes"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(aia_llm_check_label(bad[i].key, bad[i].value, why, sizeof why), -1);
+        assert_string_equal(why, bad[i].why);
+    }
 }
 
 static void test_request_validation(void **state)
@@ -824,6 +856,7 @@ int main(void)
         cmocka_unit_test(test_json_array_bad_streams),
         cmocka_unit_test(test_gemini_safety_and_other_stops),
         cmocka_unit_test(test_result_folds_chunks),
+        cmocka_unit_test(test_label_rules),
         cmocka_unit_test(test_gemini_request_encoding),
         cmocka_unit_test(test_request_validation),
         cmocka_unit_test(test_gemini_count_tokens),
