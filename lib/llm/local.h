@@ -31,6 +31,13 @@
  * exists (an incomplete sequence left at the end is dropped). Usage:
  * prompt tokens (BOS and chat markup included), output tokens, total.
  *
+ * Prompt reuse: each loaded model keeps the KV cache of its last finished
+ * generation (contexts up to 4096 positions) with the tokens it holds; a
+ * call whose prompt starts with some of them evaluates only the rest, so a
+ * repeated system message or a growing conversation is not evaluated
+ * again. Answers are bit-for-bit those of a fresh context (local_cache.c
+ * says why). aia_local_prompt_tokens_reused counts what was skipped.
+ *
  * The matrix path is llama's exact float path by default: the fast int8
  * path answers the acceptance prompt ("What is the capital of France?")
  * wrongly with SmolLM2 (see llama.h and llama_smollm2_test).
@@ -104,6 +111,10 @@ aia_status aia_local_stream(aia_local *l, const aia_llm_request *req, const aia_
  * on_done gets CANCELLED unless it already ran. */
 void aia_local_cancel(aia_local_call *c);
 void aia_local_call_release(aia_local_call *c); /* NULL is fine */
+
+/* Prompt tokens whose evaluation a parked KV cache saved, summed over the
+ * loaded models, since they loaded. */
+size_t aia_local_prompt_tokens_reused(aia_local *l);
 
 /* Tokens of the chat-formatted prompt (generation prompt and BOS
  * included), as prompt_tokens would be. Loads the model. Errors as for

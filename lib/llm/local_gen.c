@@ -125,16 +125,33 @@ typedef struct gen {
     aia_llama_ctx *ctx;
     aia_sampler *sampler;
     float *logits;
+    int32_t *hist; /* the tokens in ctx's cache, by position (for parking) */
+    size_t reuse;  /* leading prompt tokens the cache already held */
 } gen;
 
-static void gen_free(gen *g) {
-    aia_llama_context_destroy(g->ctx);
+/* Parks the context with the model when the generation succeeded (its
+ * cache is whole), else frees it. */
+static void gen_free(const aia_local_model *m, gen *g, int park) {
+    if (g->ctx && park && g->hist) aia_local_kv_park(m->kv, g->ctx, g->hist, aia_llama_n_past(g->ctx));
+    else aia_llama_context_destroy(g->ctx);
     aia_sampler_destroy(g->sampler);
     free(g->logits);
+    free(g->hist);
 }
 
 static int ends_turn(const aia_local_model *m, int32_t id) {
     return id == aia_tokenizer_specials(m->tok).eos || aia_tokenizer_token_type(m->tok, id) == AIA_TOKEN_CONTROL;
+}
+
+/* The parked context when it fits, else a new one, rounded up to 512
+ * positions so that it fits the next calls too. */
+static aia_status gen_context(aia_local_call *c, gen *g, size_t n_ctx, aia_error *err) {
+    const aia_local_model *m = c->model;
+    g->ctx = aia_local_kv_take(m->kv, n_ctx, c->prompt, c->n_prompt, &g->reuse);
+    if (g->ctx) return AIA_OK;
+    size_t rounded = (n_ctx + 511) / 512 * 512;
+    return aia_llama_context_create(m->llama, rounded < m->n_ctx_train ? rounded : m->n_ctx_train, c->l->threads,
+                                    &g->ctx, err);
 }
 
 static aia_status gen_setup(aia_local_call *c, gen *g, aia_error *err) {
@@ -142,11 +159,14 @@ static aia_status gen_setup(aia_local_call *c, gen *g, aia_error *err) {
     size_t n_ctx = c->n_prompt + (size_t)c->max_output;
     if (n_ctx > m->n_ctx_train) n_ctx = m->n_ctx_train;
     size_t n_vocab = aia_llama_n_vocab(m->llama);
-    aia_status st = aia_llama_context_create(m->llama, n_ctx, c->l->threads, &g->ctx, err);
+    aia_status st = gen_context(c, g, n_ctx, err);
     if (st == AIA_OK) st = aia_sampler_create(&c->sampling, n_vocab, &g->sampler, err);
     if (st == AIA_OK && !(g->logits = malloc(n_vocab * sizeof *g->logits)))
         st = aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "local: logits: out of memory");
+    if (st == AIA_OK && !(g->hist = malloc(aia_llama_n_ctx(g->ctx) * sizeof *g->hist)))
+        st = aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "local: token history: out of memory");
     if (st != AIA_OK) return st;
+    memcpy(g->hist, c->prompt, c->n_prompt * sizeof *g->hist);
     aia_llama_set_exact(g->ctx, !c->l->fast_matmul);
     aia_llama_set_cancel(g->ctx, &c->cancel);
     return AIA_OK;
@@ -155,7 +175,7 @@ static aia_status gen_setup(aia_local_call *c, gen *g, aia_error *err) {
 static aia_status generate(aia_local_call *c, gen *g, emitter *e, aia_llm_finish *finish, aia_llm_usage *u,
                            aia_error *err) {
     const aia_local_model *m = c->model;
-    aia_status st = aia_llama_eval(g->ctx, c->prompt, c->n_prompt, 0, g->logits, err);
+    aia_status st = aia_llama_eval(g->ctx, c->prompt + g->reuse, c->n_prompt - g->reuse, g->reuse, g->logits, err);
     size_t pos = c->n_prompt, n_ctx = aia_llama_n_ctx(g->ctx);
     while (st == AIA_OK) {
         if (atomic_load(&c->cancel)) return aia_error_set(err, AIA_CANCELLED, "local: cancelled");
@@ -170,6 +190,7 @@ static aia_status generate(aia_local_call *c, gen *g, emitter *e, aia_llm_finish
         if (e->hold.oom) return aia_error_set(err, AIA_RESOURCE_EXHAUSTED, "local: text: out of memory");
         if (e->stopped) return *finish = AIA_LLM_FINISH_STOP, AIA_OK;
         if (u->output_tokens >= c->max_output || pos >= n_ctx) return *finish = AIA_LLM_FINISH_MAX_TOKENS, AIA_OK;
+        g->hist[pos] = id;
         st = aia_llama_eval(g->ctx, &id, 1, pos++, g->logits, err);
     }
     return st;
@@ -186,7 +207,7 @@ static aia_status run(aia_local_call *c, aia_llm_finish *finish, aia_llm_usage *
     if (st == AIA_OK && !e.stopped && e.hold.len) emit(&e, aia_utf8_complete_prefix(e.hold.data, e.hold.len));
     if (st == AIA_CANCELLED) aia_error_set(err, AIA_CANCELLED, "local: cancelled");
     aia_strbuf_free(&e.hold);
-    gen_free(&g);
+    gen_free(c->model, &g, st == AIA_OK);
     return st;
 }
 

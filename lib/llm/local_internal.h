@@ -15,7 +15,25 @@
 #include "lib/llm/sample.h"
 #include "lib/llm/tokenizer.h"
 
-/* A loaded model; immutable once in the registry, freed at close. */
+/* A model's parked KV cache (local_cache.c). Thread-safe. */
+typedef struct aia_local_kv aia_local_kv;
+#define AIA_LOCAL_PARK_MAX_CTX 4096 /* larger contexts are freed, not parked */
+/* NULL when out of memory (the model then simply never reuses a prefix). */
+aia_local_kv *aia_local_kv_new(void);
+void aia_local_kv_free(aia_local_kv *kv);
+/* The parked context when it has at least n_ctx positions (the caller then
+ * owns it; *reuse = how many leading prompt tokens its cache already holds,
+ * at most n_prompt - 1), else NULL (*reuse = 0). */
+aia_llama_ctx *aia_local_kv_take(aia_local_kv *kv, size_t n_ctx, const int32_t *prompt, size_t n_prompt,
+                                 size_t *reuse);
+/* Parks ctx (ownership passes) whose cache holds tokens[0..n); frees the
+ * context parked before, or ctx itself when it is too large to keep. */
+void aia_local_kv_park(aia_local_kv *kv, aia_llama_ctx *ctx, const int32_t *tokens, size_t n);
+/* Prompt tokens not evaluated again thanks to reuse, since the model loaded. */
+size_t aia_local_kv_reused(const aia_local_kv *kv);
+
+/* A loaded model; immutable once in the registry (but for its parked KV
+ * cache, which locks itself), freed at close. */
 typedef struct aia_local_model {
     char *key;  /* lower-case file stem */
     char *path;
@@ -25,6 +43,7 @@ typedef struct aia_local_model {
     aia_chat_template tpl;
     int add_bos;
     uint32_t n_ctx_train;
+    aia_local_kv *kv;
     struct aia_local_model *next;
 } aia_local_model;
 

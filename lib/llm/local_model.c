@@ -61,6 +61,7 @@ static char *stem_for(const char *name) {
 
 static void model_free(aia_local_model *m) {
     if (!m) return;
+    aia_local_kv_free(m->kv); /* its context borrows m->llama */
     aia_tokenizer_destroy(m->tok);
     aia_chat_template_free(&m->tpl);
     aia_llama_free(m->llama);
@@ -84,6 +85,7 @@ static aia_status model_load(const char *path, aia_local_model *m, aia_error *er
     if (m->add_bos && aia_tokenizer_specials(m->tok).bos < 0)
         return aia_error_set(err, AIA_INVALID_ARGUMENT, "tokenizer.ggml.add_bos_token is set but there is no BOS id");
     m->n_ctx_train = aia_llama_hparams_of(m->llama)->n_ctx_train;
+    m->kv = aia_local_kv_new();
     return AIA_OK;
 }
 
@@ -135,6 +137,14 @@ aia_status aia_local_model_get(aia_local *l, const char *name, const aia_local_m
     aia_status st = load_locked(l, name, stem, out, err);
     pthread_mutex_unlock(&l->load_mu);
     return st;
+}
+
+size_t aia_local_prompt_tokens_reused(aia_local *l) {
+    size_t n = 0;
+    pthread_mutex_lock(&l->load_mu);
+    for (const aia_local_model *m = l->models; m; m = m->next) n += aia_local_kv_reused(m->kv);
+    pthread_mutex_unlock(&l->load_mu);
+    return n;
 }
 
 void aia_local_models_free(aia_local *l) {

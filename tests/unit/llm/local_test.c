@@ -381,6 +381,37 @@ static void test_greedy_deterministic_and_seeds(void **state) {
     result_free(&b);
 }
 
+/* A prompt that shares a prefix with the previous call's evaluates only the
+ * rest, and answers exactly what a fresh context answers (the independent
+ * reference loop). The third call repeats the second: all but its last
+ * prompt token come from the cache. */
+static void test_prompt_prefix_reuse(void **state) {
+    (void)state;
+    aia_local_options o = {g_dir, 2, 1, 0};
+    aia_local *l = NULL;
+    aia_error err;
+    if (aia_local_open(&o, &l, &err) != AIA_OK) fail_msg("%s", err.message);
+    const char *users[] = {"Hi there", "Hi there, friend", "Hi there, friend"};
+    size_t reused_before = 0;
+    for (int i = 0; i < 3; i++) {
+        req_spec s = {.user_text = users[i], .greedy = 1, .max_out = 20};
+        result r;
+        run(l, &s, &r);
+        size_t reused = aia_local_prompt_tokens_reused(l);
+        if (i == 0) assert_int_equal(reused, 0);
+        else assert_true(reused > reused_before); /* at least the system message and "Hi there" */
+        if (i == 2) assert_int_equal(reused - reused_before, (size_t)r.usage.prompt_tokens - 1);
+        reused_before = reused;
+        char *want = reference_greedy(users[i], 20);
+        size_t wl = aia_utf8_complete_prefix(want, strlen(want));
+        assert_int_equal(r.text.len, wl);
+        assert_memory_equal(r.text.data, want, wl);
+        free(want);
+        result_free(&r);
+    }
+    aia_local_close(l);
+}
+
 static void test_stop_sequence_cut(void **state) {
     req_spec g = {.user_text = "stop me", .greedy = 1, .max_out = 40};
     result a;
@@ -513,6 +544,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stream_equals_reference_greedy),
         cmocka_unit_test(test_greedy_deterministic_and_seeds),
+        cmocka_unit_test(test_prompt_prefix_reuse),
         cmocka_unit_test(test_stop_sequence_cut),
         cmocka_unit_test(test_eos_stops),
         cmocka_unit_test(test_cancel),
