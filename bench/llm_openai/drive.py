@@ -121,9 +121,9 @@ def main():
         "- Through aia over direct, total time: %.2f× (includes starting the CLI process each run)." % (o / d),
         "- llama-cpp-python sends no usage in its stream even when asked (`stream_options.include_usage`), so "
         "aia reports none for it either (it does not guess); its chunks are one token each.",
-        "- llama-cpp-python keeps the previous prompt's KV cache and reuses a common prefix, so from the second "
-        "run on its time to first text skips prompt evaluation; aia's local provider evaluates the whole "
-        "prompt on every call (37 tokens, the weak spot measured in the local-provider section above).",
+        "- Both llama-cpp-python and aia's local provider keep the previous call's KV cache and evaluate only "
+        "what a prompt does not share with it, so from the second run on (the same prompt) both skip prompt "
+        "evaluation but for the last token; the medians are those runs.",
         "- Direct text: %s (llama.cpp's greedy first token \"L\" is the near-tie with \"The\" noted in "
         "tests/unit/llm/llamacpp_parity_test.c)" % json.dumps(sorted(texts["direct"])[0]),
         "- aia local text: %s" % json.dumps(sorted(texts["local"])[0]),
