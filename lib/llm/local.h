@@ -32,7 +32,7 @@
  * prompt tokens (BOS and chat markup included), output tokens, total.
  *
  * Prompt reuse: each loaded model keeps the KV cache of its last finished
- * generation (contexts up to 4096 positions) with the tokens it holds; a
+ * generation (contexts up to 2048 positions) with the tokens it holds; a
  * call whose prompt starts with some of them evaluates only the rest, so a
  * repeated system message or a growing conversation is not evaluated
  * again. Answers are bit-for-bit those of a fresh context (local_cache.c

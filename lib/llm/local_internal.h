@@ -17,7 +17,7 @@
 
 /* A model's parked KV cache (local_cache.c). Thread-safe. */
 typedef struct aia_local_kv aia_local_kv;
-#define AIA_LOCAL_PARK_MAX_CTX 4096 /* larger contexts are freed, not parked */
+#define AIA_LOCAL_PARK_MAX_CTX 2048 /* larger contexts are freed, not parked */
 /* NULL when out of memory (the model then simply never reuses a prefix). */
 aia_local_kv *aia_local_kv_new(void);
 void aia_local_kv_free(aia_local_kv *kv);
