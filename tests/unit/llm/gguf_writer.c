@@ -120,3 +120,27 @@ int gw_write_file(const char *path, const void *p, size_t n) {
     int rc = fclose(f);
     return wrote == n && rc == 0 ? 0 : -1;
 }
+
+void gw_llama_layer(const gw_llama_dims *d, int layer,
+                    void (*add)(void *ctx, const char *name, size_t cols, size_t rows, int is_norm), void *ctx) {
+    const struct {
+        const char *suffix;
+        size_t cols, rows;
+        int norm;
+    } t[] = {
+        {"attn_norm", d->n_embd, 1, 1},
+        {"attn_q", d->n_embd, d->n_head * d->head_dim, 0},
+        {"attn_k", d->n_embd, d->n_head_kv * d->head_dim, 0},
+        {"attn_v", d->n_embd, d->n_head_kv * d->head_dim, 0},
+        {"attn_output", d->n_head * d->head_dim, d->n_embd, 0},
+        {"ffn_norm", d->n_embd, 1, 1},
+        {"ffn_gate", d->n_embd, d->n_ff, 0},
+        {"ffn_up", d->n_embd, d->n_ff, 0},
+        {"ffn_down", d->n_ff, d->n_embd, 0},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "blk.%d.%s.weight", layer, t[i].suffix);
+        add(ctx, name, t[i].cols, t[i].rows, t[i].norm);
+    }
+}

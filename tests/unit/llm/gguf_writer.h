@@ -61,6 +61,16 @@ void gw_kv_str(gguf_writer *w, const char *key, const char *s);
 void gw_tensor(gguf_writer *w, const char *name, uint32_t type, uint32_t n_dims,
                const uint64_t *dims, const void *data, size_t n_bytes);
 
+/* The weight tensors of llama block `layer` in file order, as
+ * add(ctx, name, cols, rows, is_norm): norms are one row of n_embd; the
+ * tests' tiny GGUF writers share this list and differ only in what data
+ * (and weight type) add() gives each tensor. */
+typedef struct gw_llama_dims {
+    size_t n_embd, n_head, n_head_kv, head_dim, n_ff;
+} gw_llama_dims;
+void gw_llama_layer(const gw_llama_dims *d, int layer,
+                    void (*add)(void *ctx, const char *name, size_t cols, size_t rows, int is_norm), void *ctx);
+
 /* Serializes the file into out (caller frees out->p). */
 void gw_build(gguf_writer *w, gw_buf *out);
 

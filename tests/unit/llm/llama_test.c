@@ -126,6 +126,18 @@ static void add_tensor(gguf_writer *w, built *b, const model_opts *o, const char
     b->data[b->n++] = p;
 }
 
+typedef struct layer_ctx {
+    gguf_writer *w;
+    built *b;
+    const model_opts *o;
+    uint32_t type; /* of the matrices; norms are F32 */
+} layer_ctx;
+
+static void add_layer_tensor(void *ctx, const char *name, size_t cols, size_t rows, int is_norm) {
+    layer_ctx *c = ctx;
+    add_tensor(c->w, c->b, c->o, name, is_norm ? AIA_GGML_F32 : c->type, cols, rows, is_norm);
+}
+
 /* Writes the model to path. */
 static void write_model(const char *path, const model_opts *o) {
     g_state = 0x9e3779b97f4a7c15ull ^ (o->seed * 0x2545f4914f6cdd1dull + o->type + 1);
@@ -147,22 +159,9 @@ static void write_model(const char *path, const model_opts *o) {
     add_tensor(&w, &b, o, "token_embd.weight", t, N_EMBD, N_VOCAB, 0);
     add_tensor(&w, &b, o, "output_norm.weight", AIA_GGML_F32, N_EMBD, 1, 1);
     if (o->untied) add_tensor(&w, &b, o, "output.weight", AIA_GGML_F16, N_EMBD, N_VOCAB, 0);
-    for (int l = 0; l < N_LAYER; l++) {
-        char name[64];
-#define T(suffix, cols, rows, norm)                                  \
-    snprintf(name, sizeof name, "blk.%d." suffix ".weight", l);      \
-    add_tensor(&w, &b, o, name, norm ? AIA_GGML_F32 : t, cols, rows, norm);
-        T("attn_norm", N_EMBD, 1, 1)
-        T("attn_q", N_EMBD, N_HEAD * HEAD_DIM, 0)
-        T("attn_k", N_EMBD, n_kv * HEAD_DIM, 0)
-        T("attn_v", N_EMBD, n_kv * HEAD_DIM, 0)
-        T("attn_output", N_HEAD * HEAD_DIM, N_EMBD, 0)
-        T("ffn_norm", N_EMBD, 1, 1)
-        T("ffn_gate", N_EMBD, N_FF, 0)
-        T("ffn_up", N_EMBD, N_FF, 0)
-        T("ffn_down", N_FF, N_EMBD, 0)
-#undef T
-    }
+    layer_ctx lc = {&w, &b, o, t};
+    gw_llama_dims dims = {N_EMBD, N_HEAD, n_kv, HEAD_DIM, N_FF};
+    for (int l = 0; l < N_LAYER; l++) gw_llama_layer(&dims, l, add_layer_tensor, &lc);
     gw_buf out = {0};
     gw_build(&w, &out);
     if (gw_write_file(path, out.p, out.len) != 0) {

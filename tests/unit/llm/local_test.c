@@ -73,6 +73,17 @@ static void add(gguf_writer *w, float **keep, size_t *nk, const char *name, size
     keep[(*nk)++] = p;
 }
 
+typedef struct layer_ctx {
+    gguf_writer *w;
+    float **keep;
+    size_t *nk;
+} layer_ctx;
+
+static void add_layer_tensor(void *ctx, const char *name, size_t cols, size_t rows, int is_norm) {
+    layer_ctx *c = ctx;
+    add(c->w, c->keep, c->nk, name, cols, rows, is_norm);
+}
+
 static void write_vocab(gguf_writer *w) {
     byte_alphabet();
     gw_kv_str(w, "tokenizer.ggml.model", "gpt2");
@@ -117,22 +128,9 @@ static void write_model(const char *path, uint32_t n_ctx, int silent) {
     add(&w, keep, &nk, "output_norm.weight", N_EMBD, 1, 1);
     add(&w, keep, &nk, "output.weight", N_EMBD, N_VOCAB, 0);
     memset(keep[nk - 1], 0, (silent ? N_VOCAB : N_SPECIAL) * N_EMBD * sizeof(float));
-    for (int l = 0; l < N_LAYER; l++) {
-        char name[64];
-#define T(suffix, cols, rows, norm)                             \
-    snprintf(name, sizeof name, "blk.%d." suffix ".weight", l); \
-    add(&w, keep, &nk, name, cols, rows, norm);
-        T("attn_norm", N_EMBD, 1, 1)
-        T("attn_q", N_EMBD, N_HEAD * HEAD_DIM, 0)
-        T("attn_k", N_EMBD, N_HEAD_KV * HEAD_DIM, 0)
-        T("attn_v", N_EMBD, N_HEAD_KV * HEAD_DIM, 0)
-        T("attn_output", N_HEAD * HEAD_DIM, N_EMBD, 0)
-        T("ffn_norm", N_EMBD, 1, 1)
-        T("ffn_gate", N_EMBD, N_FF, 0)
-        T("ffn_up", N_EMBD, N_FF, 0)
-        T("ffn_down", N_FF, N_EMBD, 0)
-#undef T
-    }
+    layer_ctx lc = {&w, keep, &nk};
+    gw_llama_dims dims = {N_EMBD, N_HEAD, N_HEAD_KV, HEAD_DIM, N_FF};
+    for (int l = 0; l < N_LAYER; l++) gw_llama_layer(&dims, l, add_layer_tensor, &lc);
     gw_buf out = {0};
     gw_build(&w, &out);
     assert_int_equal(gw_write_file(path, out.p, out.len), 0);
