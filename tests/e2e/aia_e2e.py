@@ -294,6 +294,42 @@ def method_by_name(full):
     raise KeyError(full)
 
 
+class Service:
+    """Calls of one aia.v1 service by method name, for the per-service e2e
+    helper modules (models_e2e, drift_e2e): rpc() returns the Result, ok()
+    the response or fails the test with the server's log, expect_error()
+    asserts the code and that the message names every needle."""
+
+    def __init__(self, name, timeout):
+        self.name = name
+        self.timeout = timeout
+
+    def method(self, name):
+        return method_by_name(f"{self.name}/{name}")
+
+    def rpc(self, channel, name, request=None, timeout=None, **fields):
+        m = self.method(name)
+        if request is None:
+            request = contract().new(m.input_type, **fields)
+        return call(channel, m, request, timeout=timeout or self.timeout)
+
+    def ok(self, channel, name, request=None, timeout=None, server=None, **fields):
+        res = self.rpc(channel, name, request, timeout=timeout, **fields)
+        diag = server.diag(30) if server else ""
+        assert res.code == grpc.StatusCode.OK, f"{name}({request or fields}) answered {res}{diag}"
+        return res.response
+
+    def expect_error(self, channel, name, code, *needles, request=None, server=None, **fields):
+        res = self.rpc(channel, name, request, **fields)
+        diag = server.diag(20) if server else ""
+        assert res.code == code, f"{name}: expected {code.name}, got {res}{diag}"
+        for n in needles:
+            assert n in res.details, f"{name}: {code.name} message {res.details!r} does not name {n!r}"
+        if os.environ.get("AIA_E2E_PRINT_ERRORS"):
+            print(f"{name} {code.name}: {res.details}")
+        return res.details
+
+
 def get_health(channel, timeout=5.0, metadata=None):
     res = call(channel, method_by_name("aia.v1.SystemService/GetHealth"), timeout=timeout, metadata=metadata)
     return res

@@ -79,8 +79,9 @@ def features_of(rows):
 # The contract
 
 
-def method(name):
-    return e2e.method_by_name(f"{SERVICE}/{name}")
+SERVICE_CALLS = e2e.Service(SERVICE, timeout=60.0)
+method = SERVICE_CALLS.method
+rpc, ok, expect_error = SERVICE_CALLS.rpc, SERVICE_CALLS.ok, SERVICE_CALLS.expect_error
 
 
 def kind_number(name):
@@ -89,32 +90,6 @@ def kind_number(name):
 
 def kind_name(number):
     return me.enum_name("DriftKind", number)
-
-
-def rpc(channel, name, request=None, timeout=60.0, **fields):
-    m = method(name)
-    if request is None:
-        request = CONTRACT.new(m.input_type, **fields)
-    return e2e.call(channel, m, request, timeout=timeout)
-
-
-def ok(channel, name, request=None, server=None, timeout=60.0, **fields):
-    res = rpc(channel, name, request, timeout=timeout, **fields)
-    diag = server.diag(30) if server else ""
-    assert res.code == grpc.StatusCode.OK, f"{name}({request or fields}) answered {res}{diag}"
-    return res.response
-
-
-def expect_error(channel, name, code, *needles, request=None, server=None, **fields):
-    """Asserts the call fails with `code` and a message holding every needle."""
-    res = rpc(channel, name, request, **fields)
-    diag = server.diag(20) if server else ""
-    assert res.code == code, f"{name}: expected {code.name}, got {res}{diag}"
-    for n in needles:
-        assert n in res.details, f"{name}: {code.name} message {res.details!r} does not name {n!r}"
-    if os.environ.get("AIA_E2E_PRINT_ERRORS"):
-        print(f"{name} {code.name}: {res.details}")
-    return res.details
 
 
 def setup_request(model_id, window_size=200, webhooks=(), share=0.0, overrides=None, actions=None, **kw):

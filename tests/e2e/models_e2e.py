@@ -29,8 +29,12 @@ JOB_TIMEOUT = 120.0
 # The contract
 
 
-def method(name):
-    return e2e.method_by_name(f"{SERVICE}/{name}")
+SERVICE_CALLS = e2e.Service(SERVICE, timeout=30.0)
+method = SERVICE_CALLS.method
+# rpc(channel, name, request=None, **fields) -> Result; ok(...) -> response
+# or a failed test with the server's log; expect_error(channel, name, code,
+# *needles): the message must name every needle.
+rpc, ok, expect_error = SERVICE_CALLS.rpc, SERVICE_CALLS.ok, SERVICE_CALLS.expect_error
 
 
 def new(type_name, **kw):
@@ -47,33 +51,6 @@ def enum_name(enum, number):
 
 def state_name(job):
     return enum_name("JobState", job.state)
-
-
-def rpc(channel, name, request=None, timeout=30.0, **fields):
-    """Calls ModelService.<name> with `request` or a request built from
-    `fields`; returns an aia_e2e.Result (code, details, responses)."""
-    m = method(name)
-    if request is None:
-        request = CONTRACT.new(m.input_type, **fields)
-    return e2e.call(channel, m, request, timeout=timeout)
-
-
-def ok(channel, name, request=None, timeout=30.0, server=None, **fields):
-    """The call's response; fails the test (with the server's log) unless OK."""
-    res = rpc(channel, name, request, timeout=timeout, **fields)
-    diag = server.diag(30) if server else ""
-    assert res.code == grpc.StatusCode.OK, f"{name}({request or fields}) answered {res}{diag}"
-    return res.response
-
-
-def expect_error(channel, name, code, *needles, request=None, server=None, **fields):
-    """Asserts the call fails with `code` and a message holding every needle."""
-    res = rpc(channel, name, request, **fields)
-    diag = server.diag(20) if server else ""
-    assert res.code == code, f"{name}: expected {code.name}, got {res}{diag}"
-    for n in needles:
-        assert n in res.details, f"{name}: {code.name} message {res.details!r} does not name {n!r}"
-    return res.details
 
 
 # --------------------------------------------------------------------------
