@@ -100,18 +100,7 @@ if [ "$build" = 1 ] || [ ! -x "$DRIFT_BIN" ] || [ ! -x "$SERVER_BIN" ] || [ ! -x
     done
 fi
 
-commit="$(cd "$BENCH_ROOT" && git rev-parse --short=12 HEAD)"
-# BENCHMARKS.md itself (rewritten by every run) does not count as a change.
-[ -z "$(cd "$BENCH_ROOT" && git status --porcelain --untracked-files=no -- . ':!BENCHMARKS.md')" ] \
-    || commit="$commit (with uncommitted changes)"
-
-wait_quiet() {
-    for _ in $(seq 1 12); do
-        awk -v l="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN { exit !(l < 1.0) }' && return 0
-        sleep 10
-    done
-    bench_log "load still $(cut -d' ' -f1-3 /proc/loadavg) after 2 min: measuring anyway (recorded)"
-}
+commit="$(bench_commit)"
 
 # 2 and 4, for one data size.
 run_size() {
@@ -137,7 +126,7 @@ run_size() {
         esac
         cmd+=(--reference "$data/reference.csv" --current "$data/current.csv")
         name="rows-$rows-$tool"
-        wait_quiet
+        bench_wait_quiet
         local load0 load1 w0 w1
         load0="$(cut -d' ' -f1-3 /proc/loadavg)"
         bench_log "$name (load $load0)"

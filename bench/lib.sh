@@ -39,6 +39,27 @@ bench_die() { bench_log "error: $*"; exit 1; }
 # Build //server:aia-server (opt: .bazelrc's default compilation mode) and
 # copy the binary aside, so that a concurrent build with another config
 # (which moves bazel-bin) cannot swap it out under a running benchmark.
+# The commit a run measures: HEAD's short id, "(with uncommitted changes)"
+# appended when tracked files differ; BENCHMARKS.md itself (rewritten by
+# every run) does not count as a change.
+bench_commit() {
+    local c
+    c="$(cd "$BENCH_ROOT" && git rev-parse --short=12 HEAD)"
+    [ -z "$(cd "$BENCH_ROOT" && git status --porcelain --untracked-files=no -- . ':!BENCHMARKS.md')" ] \
+        || c="$c (with uncommitted changes)"
+    printf '%s\n' "$c"
+}
+
+# Waits up to 2 minutes for a 1-minute load average below 1 before a timed
+# process (other work shares the machine); then measures anyway, saying so.
+bench_wait_quiet() {
+    for _ in $(seq 1 12); do
+        awk -v l="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN { exit !(l < 1.0) }' && return 0
+        sleep 10
+    done
+    bench_log "load still $(cut -d' ' -f1-3 /proc/loadavg) after 2 min: measuring anyway (recorded)"
+}
+
 # Runs scripts/setup.sh, which fetches the default LLM model (idempotent),
 # and loads scripts/env.sh, which names it in AIA_SMOLLM2_GGUF.
 bench_setup_llm_model() {

@@ -70,23 +70,13 @@ if [ "$installed" != "$PEER_VERSION" ]; then
         || { cat "$RAW/npm.log" >&2; bench_die "npm install node-llama-cpp@$PEER_VERSION failed"; }
 fi
 
-commit="$(cd "$BENCH_ROOT" && git rev-parse --short=12 HEAD)"
-[ -z "$(cd "$BENCH_ROOT" && git status --porcelain --untracked-files=no -- . ':!BENCHMARKS.md')" ] \
-    || commit="$commit (with uncommitted changes)"
-
-wait_quiet() {
-    for _ in $(seq 1 12); do
-        awk -v l="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN { exit !(l < 1.0) }' && return 0
-        sleep 10
-    done
-    bench_log "load still $(cut -d' ' -f1-3 /proc/loadavg) after 2 min: measuring anyway (recorded)"
-}
+commit="$(bench_commit)"
 
 # measure NAME CMD...: one timed process; its JSON on stdout goes to
 # $RAW/NAME.json, the context (load, CPU, other load) to $RAW/NAME.ctx.json.
 measure() {
     local name="$1"; shift
-    wait_quiet
+    bench_wait_quiet
     local load0 load1 w0 w1 b0 b1
     load0="$(cut -d' ' -f1-3 /proc/loadavg)"
     bench_log "$name (load $load0)"

@@ -66,9 +66,7 @@ BENCH_SERVER_PID=$!
 bench_wait_ready "$BENCH_SERVER_PID" aia-server "$RAW/server.log" \
     grpcurl -plaintext -max-time 1 "127.0.0.1:$port" grpc.health.v1.Health/Check
 
-commit="$(cd "$BENCH_ROOT" && git rev-parse --short=12 HEAD)"
-[ -z "$(cd "$BENCH_ROOT" && git status --porcelain --untracked-files=no -- . ':!BENCHMARKS.md')" ] \
-    || commit="$commit (with uncommitted changes)"
+commit="$(bench_commit)"
 python3 - "$RAW/meta.json" "$commit" "$PEER_VERSION" "$THREADS" "$(basename "$MODEL")" <<'PY'
 import json, sys, time
 out, commit, version, threads, model = sys.argv[1:]

@@ -73,9 +73,7 @@ rm -f "$RESULTS"/*.json
 bench_build_aia
 ( cd "$BENCH_ROOT/bench/llm_stream" && go build -o "$CLIENT" . ) || bench_die "go build bench/llm_stream failed"
 
-commit="$(cd "$BENCH_ROOT" && git rev-parse --short=12 HEAD)"
-[ -z "$(cd "$BENCH_ROOT" && git status --porcelain --untracked-files=no -- . ':!BENCHMARKS.md')" ] \
-    || commit="$commit (with uncommitted changes)"
+commit="$(bench_commit)"
 
 UP_PID=""
 # `|| true`: the upstream ends 143 on SIGTERM, and wait's status must not trip set -e.

@@ -81,10 +81,7 @@ fi
 
 # 4. One process per model.
 mkdir -p "$BENCH_OUT/results" "$BENCH_OUT/raw"
-commit="$(cd "$BENCH_ROOT" && git rev-parse --short=12 HEAD)"
-# BENCHMARKS.md itself (rewritten by every run) does not count as a change.
-[ -z "$(cd "$BENCH_ROOT" && git status --porcelain --untracked-files=no -- . ':!BENCHMARKS.md')" ] \
-    || commit="$commit (with uncommitted changes)"
+commit="$(bench_commit)"
 export OMP_NUM_THREADS="$THREADS" OPENBLAS_NUM_THREADS="$THREADS" MKL_NUM_THREADS="$THREADS"
 for model in $MODELS; do
     case "$model" in
